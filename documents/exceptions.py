@@ -1,0 +1,54 @@
+"""Domain errors of intake and processing; each carries a stable code and an HTTP status."""
+
+from __future__ import annotations
+
+
+class IntakeError(Exception):
+    """An upload we refuse, with a message a person understands."""
+
+    code = "invalid_file"
+    http_status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class EmptyFile(IntakeError):
+    code = "empty_file"
+
+
+class FileTooLarge(IntakeError):
+    code = "file_too_large"
+    http_status = 413
+
+
+class UnsupportedType(IntakeError):
+    code = "unsupported_media_type"
+    http_status = 415
+
+
+class CorruptFile(IntakeError):
+    code = "corrupt_file"
+
+
+class EncryptedPdf(IntakeError):
+    code = "encrypted_pdf"
+
+
+class TooManyPages(IntakeError):
+    code = "too_many_pages"
+    http_status = 413
+
+
+class DecompressionBomb(IntakeError):
+    code = "image_too_large"
+    http_status = 413
+
+
+class UnknownDocumentType(IntakeError):
+    code = "unknown_document_type"
+
+
+class ProcessingError(Exception):
+    """Recognition of a stored document failed in a way a retry will not fix."""

@@ -1,0 +1,100 @@
+"""Dates as printed on bills, and the rule that checks them (pure)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from documents.rules.base import FieldContext, Rule, RuleFailure, register
+from documents.rules.normalize import normalize_value
+from documents.rules.options import check_bounds, date_option, int_option
+
+_DATE_RES = (
+    re.compile(r"(?P<y>\d{4}) ?(?P<sep>[-/.]) ?(?P<m>\d{1,2}) ?(?P=sep) ?(?P<d>\d{1,2})"),
+    re.compile(r"(?P<y>\d{4}) ?年 ?(?P<m>\d{1,2}) ?月 ?(?P<d>\d{1,2}) ?日"),
+    re.compile(r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})"),
+)
+
+
+def parse_date(text: str) -> date:
+    """2024-03-07, 2024/3/7, 2024.03.07, 2024年3月7日 or 20240307 → date(2024, 3, 7).
+
+    The two separators must agree (2024-03/07 is rejected) and the year comes first: a
+    day-first date is ambiguous on a bill that mixes Chinese and English conventions.
+    Raises ValueError for anything else, including impossible dates such as 2023-02-29.
+    """
+    value = normalize_value(text, "date")
+    for pattern in _DATE_RES:
+        m = pattern.fullmatch(value)
+        if m:
+            try:
+                return date(int(m["y"]), int(m["m"]), int(m["d"]))
+            except ValueError:
+                raise ValueError(f"not a calendar date: {text!r}") from None
+    raise ValueError(f"not a date: {text!r}")
+
+
+@register
+@dataclass(frozen=True)
+class DateRule(Rule):
+    """A readable date, at most ``max_days_ahead`` days after today, within ``min``/``max``.
+
+    ``max_days_ahead`` is 0 by default because issue and transaction dates are never in the
+    future; set it to null for dates that may be (an expiry date).
+    """
+
+    code = "date"
+    min: date | None = None
+    max: date | None = None
+    max_days_ahead: int | None = 0
+
+    def __post_init__(self) -> None:
+        for name in ("min", "max"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, date):
+                object.__setattr__(self, name, date_option(name, value))
+        if self.max_days_ahead is not None:
+            int_option("max_days_ahead", self.max_days_ahead)
+        check_bounds(self.min, self.max)
+
+    def check(self, value: str, ctx: FieldContext) -> list[RuleFailure]:
+        try:
+            day = parse_date(value)
+        except ValueError:
+            return [
+                RuleFailure(
+                    "date_format",
+                    f"{value!r} is not a date such as 2024-03-07 or 2024年3月7日.",
+                )
+            ]
+        failures = []
+        if self.max_days_ahead is not None:
+            latest = ctx.current_date() + timedelta(days=self.max_days_ahead)
+            if day > latest:
+                ahead = "in the future"
+                if self.max_days_ahead:
+                    ahead = f"more than {self.max_days_ahead} days ahead"
+                failures.append(
+                    RuleFailure(
+                        "date_future",
+                        f"The date {day.isoformat()} is {ahead} "
+                        f"(today is {ctx.current_date().isoformat()}).",
+                    )
+                )
+        if (self.min is not None and day < self.min) or (self.max is not None and day > self.max):
+            low = self.min.isoformat() if self.min else "any date"
+            high = self.max.isoformat() if self.max else "any date"
+            failures.append(
+                RuleFailure(
+                    "date_range",
+                    f"The date {day.isoformat()} is outside the allowed range {low} to {high}.",
+                )
+            )
+        return failures
+
+    def normalize(self, value: str) -> str:
+        try:
+            return parse_date(value).isoformat()
+        except ValueError:
+            return value

@@ -1,0 +1,106 @@
+"""Amounts in figures and in Chinese capitals, and their agreement (pure)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from documents.rules.amounts import format_amount, parse_amount, parse_chinese_amount
+from documents.rules.base import FieldContext, Rule, RuleFailure, register
+from documents.rules.normalize import normalize_value
+from documents.rules.options import check_bounds, decimal_option, str_option
+
+# Grouped (8,650.00) or plain (8650.00) figures with at most two decimals; the space after the
+# sign is what normalize_value leaves of "¥ 8,650.00".
+AMOUNT_RE = re.compile(r"(?:¥ ?)?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?")
+
+
+def _amount_or_none(text: str) -> Decimal | None:
+    folded = normalize_value(text, "amount")
+    if not AMOUNT_RE.fullmatch(folded):
+        return None
+    return parse_amount(folded)
+
+
+@register
+@dataclass(frozen=True)
+class AmountRule(Rule):
+    """An amount in figures, optionally within ``min``/``max``. Normalised to ``8650.00``."""
+
+    code = "amount"
+    min: Decimal | None = None
+    max: Decimal | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("min", "max"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, decimal_option(name, value))
+        check_bounds(self.min, self.max)
+
+    def check(self, value: str, ctx: FieldContext) -> list[RuleFailure]:
+        amount = _amount_or_none(value)
+        if amount is None:
+            return [
+                RuleFailure(
+                    "amount_format",
+                    f"{value!r} is not an amount such as 8,650.00 or 8650.00.",
+                )
+            ]
+        if self.min is not None and amount < self.min:
+            return [_range_failure(amount, "below the minimum", self.min)]
+        if self.max is not None and amount > self.max:
+            return [_range_failure(amount, "above the maximum", self.max)]
+        return []
+
+    def normalize(self, value: str) -> str:
+        amount = _amount_or_none(value)
+        return value if amount is None else format_amount(amount, grouping=False)
+
+
+def _range_failure(amount: Decimal, relation: str, bound: Decimal) -> RuleFailure:
+    return RuleFailure(
+        "amount_range",
+        f"The amount {format_amount(amount)} is {relation} {format_amount(bound)}.",
+    )
+
+
+@register
+@dataclass(frozen=True)
+class AmountInWordsRule(Rule):
+    """An amount in Chinese capitals (大写金额); with ``matches``, equal to that field's figures.
+
+    When the other field is empty or unreadable nothing is compared: its own amount rule already
+    sends it to review, and a second failure here would only repeat that.
+    """
+
+    code = "amount_in_words"
+    matches: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.matches is not None:
+            str_option("matches", self.matches)
+
+    def check(self, value: str, ctx: FieldContext) -> list[RuleFailure]:
+        try:
+            in_words = parse_chinese_amount(value)
+        except ValueError:
+            return [
+                RuleFailure(
+                    "amount_words_format",
+                    f"{value!r} is not an amount in Chinese capitals such as 捌仟陆佰伍拾元整.",
+                )
+            ]
+        if self.matches is None:
+            return []
+        figures = _amount_or_none(ctx.other_values.get(self.matches) or "")
+        if figures is None or figures == in_words:
+            return []
+        return [
+            RuleFailure(
+                "amount_words_mismatch",
+                f"The amount in words reads {format_amount(in_words)} ({value}), but the amount "
+                f"in figures is {format_amount(figures)}.",
+            )
+        ]

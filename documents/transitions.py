@@ -1,0 +1,114 @@
+"""Every status change of a Document happens here, as a conditional update plus an event.
+
+Conditional updates (``filter(pk=..., status=...).update(...)``) make each transition atomic
+against other workers and clerks: if 0 rows change, someone else got there first.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from . import events
+from .models import Document, Field
+
+S = Document.Status
+
+
+def stale_before():
+    """Processing that started before this moment is dead: django-q kills tasks at its timeout."""
+    return timezone.now() - timedelta(seconds=settings.OCR_STUCK_AFTER_S)
+
+
+def claim_for_processing(document_id: int) -> Document | None:
+    """QUEUED (or PROCESSING abandoned by a killed worker) → PROCESSING; None if not ours to do."""
+    now = timezone.now()
+    with transaction.atomic():
+        claimable = Q(status=S.QUEUED) | Q(status=S.PROCESSING, processing_started_at__lt=stale_before())
+        before = Document.objects.filter(pk=document_id).values_list("status", flat=True).first()
+        if before is None:
+            return None
+        from django.db.models import F
+
+        updated = Document.objects.filter(claimable, pk=document_id).update(
+            status=S.PROCESSING, processing_started_at=now, attempts=F("attempts") + 1, updated_at=now
+        )
+        if not updated:
+            return None
+        document = Document.objects.get(pk=document_id)
+        events.status_changed(document, before, S.PROCESSING, attempt=document.attempts)
+        return document
+
+
+def finish_processing(document: Document, *, seconds: float) -> Document:
+    """PROCESSING → NEEDS_REVIEW or COMPLETED, from the fields just stored."""
+    needs_review = document.fields.filter(status=Field.Status.NEEDS_REVIEW).count()
+    total = document.fields.count()
+    after = S.NEEDS_REVIEW if needs_review else S.COMPLETED
+    now = timezone.now()
+    changes = {"status": after, "processed_at": now, "error": "", "updated_at": now}
+    if after == S.COMPLETED:
+        changes["completed_at"] = now
+    Document.objects.filter(pk=document.pk).update(**changes)
+    document.refresh_from_db()
+    events.status_changed(document, S.PROCESSING, after)
+    events.recognition_finished(document, fields=total, review=needs_review, seconds=seconds)
+    return document
+
+
+def fail_or_retry(document_id: int, error: str) -> Document:
+    """After an error: back to QUEUED while attempts remain, else FAILED with the error shown."""
+    document = Document.objects.get(pk=document_id)
+    after = S.FAILED if document.attempts >= settings.OCR_MAX_ATTEMPTS else S.QUEUED
+    Document.objects.filter(pk=document_id, status=S.PROCESSING).update(
+        status=after, error=error[:4000], updated_at=timezone.now()
+    )
+    document.refresh_from_db()
+    events.recognition_failed(document, error, attempt=document.attempts)
+    events.status_changed(document, S.PROCESSING, after)
+    return document
+
+
+def fail(document_id: int, error: str) -> Document:
+    """Straight to FAILED: the file itself is the problem, a retry cannot help."""
+    document = Document.objects.get(pk=document_id)
+    before = document.status
+    Document.objects.filter(pk=document_id).update(
+        status=S.FAILED, error=error[:4000], updated_at=timezone.now()
+    )
+    document.refresh_from_db()
+    events.recognition_failed(document, error, attempt=document.attempts)
+    events.status_changed(document, before, S.FAILED)
+    return document
+
+
+def requeue(document: Document, *, actor=None, reset_attempts: bool = False) -> bool:
+    """Back to QUEUED (re-run requested, or rescued by the watchdog)."""
+    before = document.status
+    changes = {"status": S.QUEUED, "updated_at": timezone.now(), "error": ""}
+    if reset_attempts:
+        changes["attempts"] = 0
+    rerunnable = ~Q(status=S.PROCESSING) | Q(processing_started_at__lt=stale_before())
+    if not Document.objects.filter(rerunnable, pk=document.pk).update(**changes):
+        return False
+    document.refresh_from_db()
+    events.status_changed(document, before, S.QUEUED, actor=actor)
+    return True
+
+
+def complete_if_reviewed(document: Document, *, actor=None) -> bool:
+    """NEEDS_REVIEW → COMPLETED once no field waits for a clerk."""
+    if document.fields.filter(status=Field.Status.NEEDS_REVIEW).exists():
+        return False
+    now = timezone.now()
+    if not Document.objects.filter(pk=document.pk, status=S.NEEDS_REVIEW).update(
+        status=S.COMPLETED, completed_at=now, updated_at=now
+    ):
+        return False
+    document.refresh_from_db()
+    events.status_changed(document, S.NEEDS_REVIEW, S.COMPLETED, actor=actor)
+    return True

@@ -1,0 +1,77 @@
+"""Line recognition with a loaded checkpoint: batching by width, inference mode, clear failures."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .checkpoint import Checkpoint, load_checkpoint
+from .crnn import CRNN, output_lengths
+from .ctc import EMPTY, Decoded, decode_batch
+from .preprocess import ImageError, bucket_width, pad_batch, prepare_line
+
+log = logging.getLogger(__name__)
+
+
+class Predictor:
+    """Reads text lines. Thread-safe; one instance per process is enough (see :func:`load`)."""
+
+    def __init__(self, ckpt: Checkpoint, *, threads: int | None = None, batch_size: int = 64):
+        self.ckpt = ckpt
+        self.charset = ckpt.charset
+        self.kind = ckpt.kind
+        self.sha256 = ckpt.sha256
+        self.batch_size = batch_size
+        self.model: CRNN = ckpt.build_model()
+        if threads:
+            torch.set_num_threads(threads)
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_file(cls, path: str | Path, **kwargs) -> Predictor:
+        return cls(load_checkpoint(path), **kwargs)
+
+    def recognize(self, images: Sequence[np.ndarray]) -> list[Decoded]:
+        """One Decoded per image, in input order.
+
+        An image that cannot be read (empty, 1×1, not an image array) yields ``Decoded("", 0.0)``
+        and a log line instead of an exception, so one bad crop never fails a whole document.
+        """
+        results: list[Decoded] = [EMPTY] * len(images)
+        buckets: dict[int, list[tuple[int, np.ndarray]]] = defaultdict(list)
+        for i, image in enumerate(images):
+            try:
+                line = prepare_line(image)
+            except ImageError as exc:
+                log.info("line %d not readable: %s", i, exc)
+                continue
+            buckets[bucket_width(line.shape[1])].append((i, line))
+        for width, items in sorted(buckets.items()):
+            for start in range(0, len(items), self.batch_size):
+                chunk = items[start : start + self.batch_size]
+                for (i, _), decoded in zip(chunk, self._run([line for _, line in chunk], width)):
+                    results[i] = decoded
+        return results
+
+    def recognize_one(self, image: np.ndarray) -> Decoded:
+        return self.recognize([image])[0]
+
+    def _run(self, lines: list[np.ndarray], width: int) -> list[Decoded]:
+        batch = torch.from_numpy(pad_batch(lines, width))
+        lengths = output_lengths(torch.tensor([line.shape[1] for line in lines]))
+        with self._lock, torch.inference_mode():
+            logits = self.model(batch).float().numpy()
+        return decode_batch(logits, lengths.numpy(), self.charset)
+
+
+@cache
+def load(path: str, threads: int | None = None) -> Predictor:
+    """The process-wide predictor for a checkpoint path (loaded on first use)."""
+    return Predictor.from_file(path, threads=threads)

@@ -1,0 +1,42 @@
+"""Registry of recognition model versions: which checkpoint reads which fields."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ModelVersion(models.Model):
+    class Kind(models.TextChoices):
+        NUMERIC = "numeric", _("Numeric fields")
+        GENERAL = "general", _("General text")
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    name = models.CharField(max_length=80)
+    checkpoint = models.CharField(
+        max_length=500, help_text=_("Path of the checkpoint file (relative to the weights folder "
+                                    "or absolute).")
+    )
+    sha256 = models.CharField(max_length=64, db_index=True)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="children")
+    training_data = models.JSONField(default=dict, blank=True)
+    metrics = models.JSONField(default=dict, blank=True)
+    active = models.BooleanField(default=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["kind", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind"], condition=models.Q(active=True),
+                                    name="one_active_version_per_kind"),
+            models.UniqueConstraint(fields=["kind", "sha256"], name="uniq_checkpoint_per_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.name} ({self.sha256[:10]})"

@@ -1,0 +1,139 @@
+"""Intake refuses bad files with a clear message and loses nothing; good files are stored once."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+from pypdf import PdfWriter
+
+from documents import services
+from documents.exceptions import (
+    CorruptFile,
+    DecompressionBomb,
+    EmptyFile,
+    EncryptedPdf,
+    FileTooLarge,
+    TooManyPages,
+    UnknownDocumentType,
+    UnsupportedType,
+)
+from documents.models import Document, Event
+
+
+def png_bytes(size=(400, 200), color="white") -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def pdf_bytes(pages: int = 1, password: str | None = None) -> bytes:
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    if password:
+        writer.encrypt(user_password=password, owner_password=password + "-owner")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def bomb_png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("1", (12_000, 12_000)).save(buffer, "PNG")  # 144 Mpx, a few kB compressed
+    return buffer.getvalue()
+
+
+BAD_UPLOADS = [
+    pytest.param(b"", EmptyFile, 400, id="zero-bytes"),
+    pytest.param(b"PK\x03\x04 this is a zip, not a bill", UnsupportedType, 415, id="wrong-type"),
+    pytest.param(b"<html><body>invoice</body></html>", UnsupportedType, 415, id="html-named-jpg"),
+    pytest.param(png_bytes()[:80], CorruptFile, 400, id="truncated-png"),
+    pytest.param(b"\xff\xd8\xff\xe0" + b"\x00" * 300, CorruptFile, 400, id="corrupt-jpeg"),
+    pytest.param(b"%PDF-1.7\n garbage without objects", CorruptFile, 400, id="corrupt-pdf"),
+]
+
+
+@pytest.mark.parametrize(("data", "error", "status"), BAD_UPLOADS)
+def test_bad_upload_is_refused_with_a_clear_error_and_stores_nothing(
+    demo_types, media_root, data, error, status
+):
+    with pytest.raises(error) as info:
+        services.ingest(data, name="bill.jpg", document_type="bank_slip")
+    assert info.value.http_status == status
+    assert len(info.value.message) > 10
+    assert Document.objects.count() == 0
+    assert not any(media_root.rglob("*.*")) if media_root.exists() else True
+
+
+def test_encrypted_pdf_is_refused(demo_types):
+    with pytest.raises(EncryptedPdf, match="password"):
+        services.ingest(pdf_bytes(password="secret"), name="locked.pdf", document_type="bank_slip")
+
+
+def test_pdf_over_the_page_cap_is_refused_as_too_large(demo_types, settings):
+    settings.OCR_MAX_PDF_PAGES = 20
+    with pytest.raises(TooManyPages, match="500 pages") as info:
+        services.ingest(pdf_bytes(pages=500), name="huge.pdf", document_type="bank_slip")
+    assert info.value.http_status == 413
+
+
+def test_decompression_bomb_is_refused_before_decoding(demo_types, settings):
+    settings.OCR_MAX_IMAGE_PIXELS = 60_000_000
+    with pytest.raises(DecompressionBomb) as info:
+        services.ingest(bomb_png(), name="bomb.png", document_type="bank_slip")
+    assert info.value.http_status == 413
+
+
+def test_file_over_the_size_cap_is_refused(demo_types, settings):
+    settings.OCR_MAX_UPLOAD_BYTES = 1000
+    with pytest.raises(FileTooLarge, match="limit"):
+        services.ingest(png_bytes((800, 800), "gray") + b"\x00" * 2000, name="a.png",
+                        document_type="bank_slip")
+
+
+def test_unknown_document_type_is_refused(db):
+    with pytest.raises(UnknownDocumentType):
+        services.ingest(png_bytes(), name="a.png", document_type="no_such_type")
+
+
+def test_same_file_twice_gives_one_document(demo_types, django_capture_on_commit_callbacks, settings):
+    settings.OCR_TASKS_SYNC = False  # only count documents here, recognition is tested elsewhere
+    data = png_bytes(color="ivory")
+    with django_capture_on_commit_callbacks() as callbacks:
+        first = services.ingest(data, name="a.png", document_type="bank_slip")
+        second = services.ingest(data, name="copy-of-a.png", document_type="bank_slip")
+    assert first.created and not second.created
+    assert first.document.pk == second.document.pk
+    assert Document.objects.count() == 1
+    assert len(callbacks) == 1, "recognition is queued once, after commit"
+    assert Event.objects.filter(kind="document_received").count() == 1
+
+
+def test_same_file_for_another_document_type_is_a_new_document(demo_types, settings):
+    settings.OCR_TASKS_SYNC = False
+    data = png_bytes(color="linen")
+    a = services.ingest(data, name="a.png", document_type="bank_slip")
+    b = services.ingest(data, name="a.png", document_type="vat_invoice")
+    assert a.document.pk != b.document.pk
+
+
+def test_content_type_comes_from_the_bytes_not_the_name(demo_types, settings):
+    settings.OCR_TASKS_SYNC = False
+    result = services.ingest(pdf_bytes(), name="scan.jpg", document_type="bank_slip")
+    assert result.document.content_type == "application/pdf"
+    assert result.document.file.name.endswith(".pdf")
+
+
+@pytest.mark.parametrize(("data", "error", "status"), BAD_UPLOADS[:3])
+def test_upload_page_answers_bad_files_with_status_and_message(client, clerk, demo_types, data,
+                                                                error, status):
+    client.force_login(clerk)
+    response = client.post(
+        "/documents/upload/",
+        {"file": io.BytesIO(data), "document_type": "bank_slip"},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == status
+    assert response.json()["code"] == error.code
