@@ -18,6 +18,7 @@ from recognition.engine.metrics import edit_distance
 Box = tuple[int, int, int, int]
 _LABEL_NOISE = re.compile(r"[\s:：()（）\[\]【】*＊_]")
 _LEADING_SEPARATORS = " :：;；,，.|"
+_OPENING_BRACKETS = "(（[【"
 
 
 @dataclass(frozen=True)
@@ -53,10 +54,13 @@ def label_key(text: str) -> str:
     return _LABEL_NOISE.sub("", fold(text))
 
 
-def _label_prefix(line_text: str, labels: Sequence[str]) -> int | None:
-    """Characters of ``line_text`` taken by the best-matching label, tolerating one OCR slip."""
-    best: int | None = None
-    best_len = 0
+def _label_match(line_text: str, labels: Sequence[str]) -> tuple[int, tuple[int, int]] | None:
+    """(characters of ``line_text`` taken by the best-matching label, its score), or None.
+
+    One OCR slip is tolerated in labels of four or more characters. The score ranks matches by
+    characters matched, then exactness, so 收款人账号 read exactly beats 付款人账号 with one slip.
+    """
+    best: tuple[int, tuple[int, int]] | None = None
     for label in labels:
         key = label_key(label)
         if not key:
@@ -68,10 +72,27 @@ def _label_prefix(line_text: str, labels: Sequence[str]) -> int | None:
             consumed += 1
             if not _LABEL_NOISE.match(ch):
                 matched += ch
-        allowed = 1 if len(key) >= 4 else 0
-        if len(matched) == len(key) and edit_distance(matched, key) <= allowed and len(key) > best_len:
-            best, best_len = consumed, len(key)
+        if len(matched) != len(key):
+            continue
+        # Trailing label noise such as the ） of 金额（小写） is not part of the value; an opening
+        # bracket may start one (a phone number's "(010)").
+        while (
+            consumed < len(line_text)
+            and _LABEL_NOISE.match(line_text[consumed])
+            and line_text[consumed] not in _OPENING_BRACKETS
+        ):
+            consumed += 1
+        distance = edit_distance(matched, key)
+        score = (len(key) - distance, -distance)
+        if distance <= (1 if len(key) >= 4 else 0) and (best is None or score > best[1]):
+            best = (consumed, score)
     return best
+
+
+def _label_prefix(line_text: str, labels: Sequence[str]) -> int | None:
+    """Characters of ``line_text`` taken by the best-matching label, tolerating one OCR slip."""
+    match = _label_match(line_text, labels)
+    return match[0] if match else None
 
 
 def _sub_box(line: OcrLine, start: int) -> Box:
@@ -167,17 +188,17 @@ def locate_fields(
 ) -> dict[str, Located | None]:
     """Value location of every spec; None where the field could not be found."""
     found: dict[str, Located | None] = {}
-    # Each line anchors at most one label: the spec whose label it matches longest.
-    anchors: dict[int, tuple[int, str, int]] = {}
+    # Each line anchors at most one label: the spec whose label it matches best (most characters,
+    # then exactly rather than with a slip).
+    anchors: dict[int, tuple[tuple[int, int], str, int]] = {}
     for spec in specs:
         if spec.region:
             continue
         labels = (spec.label, *spec.aliases)
-        key_len = max(len(label_key(label)) for label in labels)
         for i, line in enumerate(lines):
-            consumed = _label_prefix(line.text, labels)
-            if consumed is not None and (i not in anchors or anchors[i][0] < key_len):
-                anchors[i] = (key_len, spec.key, consumed)
+            match = _label_match(line.text, labels)
+            if match is not None and (i not in anchors or anchors[i][0] < match[1]):
+                anchors[i] = (match[1], spec.key, match[0])
     anchor_of = {}
     for i, (_, key, consumed) in sorted(anchors.items()):
         anchor_of.setdefault(key, (i, consumed))

@@ -172,7 +172,7 @@ class Document(models.Model):
 class Page(models.Model):
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="pages")
     index = models.PositiveSmallIntegerField()
-    image = models.ImageField(upload_to="pages/%Y/%m/", width_field="width", height_field="height")
+    image = models.ImageField(upload_to="pages/%Y/%m/")
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     skew_angle = models.FloatField(default=0.0)

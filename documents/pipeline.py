@@ -81,7 +81,8 @@ def store_result(document: Document, result, versions: dict, *, render_s: float)
         document.pages.all().delete()
         pages = []
         for index, (page, content) in enumerate(zip(result.pages, page_files)):
-            row = Page(document=document, index=index, skew_angle=page.skew_angle)
+            row = Page(document=document, index=index, skew_angle=page.skew_angle,
+                       width=page.image.width, height=page.image.height)
             row.image.save(f"doc{document.pk}-p{index}.jpg", content, save=False)
             row.save()
             pages.append(row)

@@ -70,6 +70,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "documents.context_processors.roles",
             ],
         },
     },
@@ -152,6 +153,9 @@ OCR_STUCK_AFTER_S = env_int("OCR_STUCK_AFTER_S", Q_TIMEOUT_S + 120)
 OCR_WEIGHTS_DIR = Path(env_str("OCR_WEIGHTS_DIR", str(BASE_DIR / "recognition" / "weights")))
 OCR_TORCH_THREADS = env_int("OCR_TORCH_THREADS", 1, minimum=1)
 OCR_DEFAULT_THRESHOLD = env_float("OCR_DEFAULT_THRESHOLD", 0.90)
+
+# -- review ------------------------------------------------------------------------------------
+REVIEW_LEASE_S = env_int("REVIEW_LEASE_S", 180, minimum=10)
 
 # -- auth, i18n ----------------------------------------------------------------------------------
 LOGIN_URL = "login"

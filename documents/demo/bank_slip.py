@@ -6,7 +6,7 @@ box in the top-right corner and is located by its region.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from recognition.engine.textgen import ValueGenerator
 
@@ -21,13 +21,13 @@ _SHADE = (234, 240, 248)
 _PURPOSES = ("货款", "工资", "往来款", "服务费", "房租", "报销款", "借款", "还款", "采购款", "咨询费")
 
 
-def _values(page: Page, vg: ValueGenerator, bank_name: str) -> dict[str, str]:
+def _values(page: Page, vg: ValueGenerator, bank_name: str, day: date) -> dict[str, str]:
     rng = page.rng
     payee_bank = rng.choice(BANKS)
     amount = vg.amount_value()
     return {
         "slip_number": vg.digits(12),
-        "transaction_date": format_date(past_date(vg), rng.choice(("iso", "zh", "slash"))),
+        "transaction_date": format_date(day, rng.choice(("iso", "zh", "slash"))),
         "payer_name": vg.name(),
         "payer_account": vg.account(),
         "payer_bank": branch(vg, next(b for b in BANKS if b.name == bank_name)),
@@ -60,7 +60,8 @@ def render(page: Page, vg: ValueGenerator) -> None:
     w, h = page.size
     style = Style.draw(rng)
     bank = rng.choice(BANKS)
-    values = _values(page, vg, bank.name)
+    day = past_date(vg)
+    values = _values(page, vg, bank.name, day)
     dx, dy = page.jitter(w * 0.012), page.jitter(h * 0.012)
 
     title = bank.name + rng.choice(("业务回单", "电子回单", "客户回单")) + rng.choice(
@@ -122,7 +123,7 @@ def render(page: Page, vg: ValueGenerator) -> None:
     bottom = top + len(rows) * row_h
     page.rect((x0, top, x1, bottom), _RULE, 3)
 
-    printed = past_date(vg) + timedelta(days=rng.randrange(0, 30))
+    printed = day + timedelta(days=rng.randrange(0, 30))
     footer = (
         f"打印日期：{printed.isoformat()}    柜员号：{vg.digits(6)}    "
         f"打印次数：{rng.randrange(1, 4)}"

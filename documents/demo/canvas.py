@@ -101,7 +101,7 @@ class Page:
         self.draw = ImageDraw.Draw(self.image)
 
     # -- fields ---------------------------------------------------------------------------------
-    def label_text(self, key: str, *, alias_odds: float = 0.25) -> str:
+    def label_text(self, key: str, *, alias_odds: float = 0.2) -> str:
         """The label a bill prints for ``key``: usually the canonical one, sometimes an alias."""
         spec = field_spec(self.code, key)
         if spec["label_aliases"] and self.rng.random() < alias_odds:

@@ -45,14 +45,14 @@ def paper_and_light(page: np.ndarray, rng: random.Random) -> np.ndarray:
     """Yellowish paper and uneven illumination: one smooth gain field per colour channel."""
     h, w = page.shape[:2]
     tint = np.array(
-        (1.0, rng.uniform(0.965, 0.995), rng.uniform(0.86, 0.96)), np.float32
-    ) * rng.uniform(0.9, 1.0)
-    xs = np.linspace(rng.uniform(0.82, 1.0), rng.uniform(0.82, 1.0), w, dtype=np.float32)
-    ys = np.linspace(rng.uniform(0.88, 1.0), rng.uniform(0.88, 1.0), h, dtype=np.float32)
+        (1.0, rng.uniform(0.97, 0.995), rng.uniform(0.88, 0.97)), np.float32
+    ) * rng.uniform(0.95, 1.0)
+    xs = np.linspace(rng.uniform(0.88, 1.0), rng.uniform(0.88, 1.0), w, dtype=np.float32)
+    ys = np.linspace(rng.uniform(0.93, 1.0), rng.uniform(0.93, 1.0), h, dtype=np.float32)
     cx, cy = rng.uniform(0.2, 0.8), rng.uniform(0.2, 0.8)
     gx = (np.linspace(0, 1, w, dtype=np.float32) - cx) ** 2
     gy = (np.linspace(0, 1, h, dtype=np.float32) - cy) ** 2
-    vignette = 1 - rng.uniform(0.0, 0.18) * (gy[:, None] + gx[None, :])
+    vignette = 1 - rng.uniform(0.0, 0.12) * (gy[:, None] + gx[None, :])
     gain = (ys[:, None] * xs[None, :] * vignette)[:, :, None] * tint
     return np.clip(page * gain, 0, 255).astype(np.uint8)
 

@@ -31,6 +31,11 @@ def to_gray(image: np.ndarray) -> np.ndarray:
     """uint8 grayscale from gray, BGR or BGRA input of any numeric dtype."""
     if not isinstance(image, np.ndarray):
         raise ImageError(f"expected a numpy array, got {type(image).__name__}")
+    if not (image.dtype == bool or np.issubdtype(image.dtype, np.integer)
+            or np.issubdtype(image.dtype, np.floating)):
+        # Strings, objects or dates would otherwise fail later with a TypeError that the
+        # predictor does not catch, failing a whole document for one bad crop.
+        raise ImageError(f"expected numeric pixel values, got dtype {image.dtype}")
     if image.ndim == 3 and image.shape[2] == 1:
         image = image[:, :, 0]
     if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] not in (3, 4)):

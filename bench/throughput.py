@@ -1,0 +1,74 @@
+"""Recognition throughput on this machine: lines/s at batch 1 and batched, model load time, RSS.
+
+    .venv/bin/python bench/throughput.py --kind numeric --threads 2 [--lines 512] [--json OUT]
+
+Lines are synthetic held-out lines (fixed seed) so every run reads the same input. Peak RSS is the
+process's high-water mark (ru_maxrss), i.e. what one recognition worker needs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import torch  # noqa: E402
+
+from recognition.engine.predictor import Predictor  # noqa: E402
+from recognition.engine.synth import LineSynth  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--kind", choices=("numeric", "general"), default="numeric")
+    parser.add_argument("--checkpoint", default=None)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--lines", type=int, default=512)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--json", dest="json_out", default=None)
+    args = parser.parse_args()
+
+    torch.set_num_threads(args.threads)
+    path = Path(args.checkpoint or ROOT / "recognition" / "weights" / f"{args.kind}.pt")
+    t0 = time.perf_counter()
+    predictor = Predictor.from_file(path, threads=args.threads, batch_size=args.batch_size)
+    load_s = time.perf_counter() - t0
+    synth = LineSynth(predictor.charset, numeric=args.kind == "numeric", held_out=True, seed=4242)
+    images = [synth.sample().image for _ in range(args.lines)]
+
+    predictor.recognize(images[:16])  # warm-up: first calls pay for allocator and kernel set-up
+    single = []
+    for image in images[:100]:
+        t = time.perf_counter()
+        predictor.recognize([image])
+        single.append(time.perf_counter() - t)
+    t = time.perf_counter()
+    predictor.recognize(images)
+    batched_s = time.perf_counter() - t
+
+    result = {
+        "kind": args.kind, "checkpoint": str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path),
+        "sha256": predictor.sha256, "threads": args.threads, "lines": len(images),
+        "batch_size": args.batch_size, "model_load_s": round(load_s, 3),
+        "batch1_lines_per_s": round(len(single) / sum(single), 1),
+        "batch1_ms_median": round(statistics.median(single) * 1000, 2),
+        "batch1_ms_p95": round(sorted(single)[int(0.95 * (len(single) - 1))] * 1000, 2),
+        "batched_lines_per_s": round(len(images) / batched_s, 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "torch": torch.__version__,
+    }
+    for key, value in result.items():
+        print(f"{key:>22}: {value}")
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,5 @@
+from .permissions import is_supervisor
+
+
+def roles(request) -> dict:
+    return {"perms_supervisor": is_supervisor(getattr(request, "user", None))}

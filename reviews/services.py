@@ -1,0 +1,152 @@
+"""Every review decision goes through here: the review page, the review API and the tests.
+
+A clerk claims a field with a lease (``claim_next``), keeps it alive with ``heartbeat`` and
+decides it with ``decide``: unchanged value → confirmed, changed value → corrected. A decision
+needs a live lease and the version of the field the clerk saw, so nothing is silently overwritten.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from documents import events, transitions
+from documents.models import Field
+from documents.rules import FieldContext, build_rules, fold_text, run_rules
+
+from . import queries
+from .exceptions import LeaseLost, NotUnderReview, RulesStillFail, StaleVersion
+from .models import Claim
+
+
+def lease() -> timedelta:
+    return timedelta(seconds=settings.REVIEW_LEASE_S)
+
+
+def _take(field: Field, user, now) -> bool:
+    """Conditional update: the claim becomes ours only if nobody holds a live lease on it."""
+    try:
+        with transaction.atomic():
+            Claim.objects.get_or_create(field=field)
+    except IntegrityError:
+        pass
+    free = Q(locked_until__isnull=True) | Q(locked_until__lte=now) | Q(user=user)
+    return bool(
+        Claim.objects.filter(free, field=field, field__status=Field.Status.NEEDS_REVIEW).update(
+            user=user, claimed_at=now, locked_until=now + lease()
+        )
+    )
+
+
+def claim_next(user, *, document_type: str = "", kind: str = "", reason: str = "",
+               exclude: tuple[int, ...] = ()) -> Field | None:
+    """The next field for ``user``: the one they already hold, else the oldest free one."""
+    now = timezone.now()
+    held = queries.held_by(user).exclude(pk__in=exclude).first()
+    if held:
+        return held
+    with transaction.atomic():
+        candidates = queries.unclaimed(
+            queries.open_fields(document_type=document_type, kind=kind, reason=reason)
+        ).exclude(pk__in=exclude)
+        # PostgreSQL: clerks asking at once skip each other's rows instead of queueing on them.
+        # SQLite serialises writers (BEGIN IMMEDIATE), so the conditional update alone suffices.
+        for field in candidates.select_for_update(skip_locked=True, of=("self",))[:25]:
+            if _take(field, user, now):
+                return field
+    return None
+
+
+def claim(field_id: int, user) -> Field:
+    """Claim a given field (opening it from a link); LeaseLost if another clerk holds it."""
+    field = Field.objects.get(pk=field_id)
+    if field.status != Field.Status.NEEDS_REVIEW:
+        raise NotUnderReview("This field has already been decided.")
+    if not _take(field, user, timezone.now()):
+        holder = Claim.objects.filter(field=field).select_related("user").first()
+        raise LeaseLost(f"{holder.user} is reviewing this field right now." if holder and holder.user
+                        else "Another clerk is reviewing this field right now.")
+    return field
+
+
+def heartbeat(field_id: int, user) -> bool:
+    """Extend the lease while the review page is open; False if it was lost."""
+    now = timezone.now()
+    return bool(Claim.objects.filter(field_id=field_id, user=user, locked_until__gt=now).update(
+        locked_until=now + lease()))
+
+
+def release(field_id: int, user) -> None:
+    """The clerk left or skipped the field: it goes back to the queue at once."""
+    Claim.objects.filter(field_id=field_id, user=user).update(locked_until=None, user=None)
+
+
+def force_release(field_id: int, supervisor) -> bool:
+    released = Claim.objects.filter(field_id=field_id, locked_until__gt=timezone.now()).update(
+        locked_until=None, user=None)
+    if released:
+        field = Field.objects.select_related("document", "spec").get(pk=field_id)
+        events.field_decided(field, actor=supervisor, kind="claim_force_released",
+                             before=None, after=None)
+    return bool(released)
+
+
+@dataclass(frozen=True)
+class Decision:
+    field: Field
+    status: str
+    document_completed: bool
+
+
+def check_value(field: Field, value: str) -> list[dict]:
+    """Rule failures of a proposed value, as shown to the clerk before saving."""
+    spec = field.spec
+    others = dict(field.document.fields.exclude(pk=field.pk).values_list("spec__key", "value"))
+    ctx = FieldContext(kind=spec.kind, required=spec.required, other_values=others)
+    outcome = run_rules(value, ctx, build_rules(spec.kind, spec.rules or {}))
+    return [{"code": f.code, "message": f.message} for f in outcome.failures]
+
+
+def decide(field_id: int, user, value: str, *, version: int, seconds: float | None = None,
+           override_reason: str = "") -> Decision:
+    """Accept or correct a field; refuses a lost lease, a stale version or a still-failing value."""
+    now = timezone.now()
+    field = Field.objects.select_related("document", "spec", "model_version").get(pk=field_id)
+    if field.status != Field.Status.NEEDS_REVIEW:
+        raise NotUnderReview("This field was already decided by someone else.", status=field.status)
+    if not Claim.objects.filter(field=field, user=user, locked_until__gt=now).exists():
+        raise LeaseLost("Your hold on this field expired or was released; it may be with another "
+                        "clerk now. Open the next field to continue.")
+    if field.version != version:
+        raise StaleVersion("This field changed since you opened it. Reload to see the new value.",
+                           current_version=field.version)
+    value = fold_text(value).strip() if value else ""
+    failures = check_value(field, value)
+    if failures and not override_reason.strip():
+        raise RulesStillFail("The value still breaks a rule: " + "; ".join(f["message"] for f in failures),
+                             failures=failures)
+    status = Field.Status.CONFIRMED if value == field.value else Field.Status.CORRECTED
+    before = {"value": field.value, "raw_text": field.raw_text, "confidence": field.confidence,
+              "status": field.status, "model_version": field.model_version_id,
+              "reasons": field.reason_codes}
+    with transaction.atomic():
+        changed = Field.objects.filter(pk=field.pk, version=version,
+                                       status=Field.Status.NEEDS_REVIEW).update(
+            value=value, status=status, version=F("version") + 1, updated_at=now)
+        if not changed:
+            raise StaleVersion("This field changed since you opened it. Reload to see the new value.")
+        Claim.objects.filter(field=field).update(locked_until=None, user=None)
+        field.refresh_from_db()
+        events.field_decided(
+            field, actor=user, kind=f"field_{status}", before=before,
+            after={"value": value, "status": status},
+            seconds=round(seconds, 1) if seconds is not None else None,
+            override_reason=override_reason.strip(), rule_failures=failures,
+        )
+        completed = transitions.complete_if_reviewed(field.document, actor=user)
+    return Decision(field, status, completed)

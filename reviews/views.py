@@ -1,0 +1,201 @@
+"""The clerk's workbench: queue, review page and its small JSON endpoints. All writes go through
+reviews.services."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.generic import TemplateView
+
+from documents.models import DocumentType, Field, FieldKind
+from documents.permissions import is_clerk, is_supervisor
+
+from . import dashboard, queries, services
+from .exceptions import ReviewError
+from .models import Claim
+
+SKIPPED = "review_skipped"
+
+
+class RoleMixin(LoginRequiredMixin, UserPassesTestMixin):
+    """Anonymous users go to the login page; logged-in users without the role get 403."""
+
+    def handle_no_permission(self):
+        if self.request.user.is_authenticated:
+            raise PermissionDenied
+        return super().handle_no_permission()
+
+
+class ClerkMixin(RoleMixin):
+    def test_func(self) -> bool:
+        return is_clerk(self.request.user)
+
+
+def _require_clerk(request) -> None:
+    if not is_clerk(request.user):
+        raise PermissionDenied
+
+
+def _filters(request) -> dict:
+    source = request.GET or request.POST
+    return {k: source.get(k, "") for k in ("document_type", "kind", "reason")}
+
+
+class QueueView(ClerkMixin, TemplateView):
+    template_name = "reviews/queue.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        filters = _filters(self.request)
+        qs = queries.open_fields(**filters).select_related("document__document_type", "spec",
+                                                            "claim__user")
+        ctx.update(
+            filters=filters, fields=qs[:200], total=qs.count(),
+            types=DocumentType.objects.filter(active=True), kinds=FieldKind.choices,
+            reasons=dashboard.REASON_LABELS, now=timezone.now(),
+            supervisor=is_supervisor(self.request.user),
+        )
+        return ctx
+
+
+@login_required
+@require_POST
+def next_field(request):
+    _require_clerk(request)
+    filters = _filters(request)
+    exclude = tuple(request.session.get(SKIPPED, []))
+    field = services.claim_next(request.user, exclude=exclude, **filters)
+    if field is None and exclude:
+        request.session[SKIPPED] = []
+        field = services.claim_next(request.user, **filters)
+    if field is None:
+        messages.success(request, _("The queue is empty. Nothing left to review."))
+        return redirect("queue")
+    query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
+    return redirect(reverse("review-field", args=[field.pk]) + (f"?{query}" if query else ""))
+
+
+class ReviewView(ClerkMixin, TemplateView):
+    template_name = "reviews/review.html"
+
+    def get(self, request, *args, **kwargs):
+        field = get_object_or_404(Field, pk=kwargs["pk"])
+        if field.status == Field.Status.NEEDS_REVIEW:
+            try:
+                services.claim(field.pk, request.user)
+            except ReviewError as exc:
+                messages.warning(request, exc.message)
+                return redirect("queue")
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        field = get_object_or_404(
+            Field.objects.select_related("document__document_type", "spec", "page", "model_version"),
+            pk=kwargs["pk"])
+        chars = list(field.value)
+        confs = field.char_confidences if len(field.char_confidences) == len(chars) else []
+        ctx.update(
+            field=field,
+            chars=[(c, confs[i] if confs else None) for i, c in enumerate(chars)],
+            others=field.document.fields.exclude(pk=field.pk).select_related("spec"),
+            filters=_filters(self.request),
+            lease_s=services.lease().total_seconds(),
+            opened_at=time.time(),
+            queue_left=queries.open_fields().count(),
+        )
+        return ctx
+
+
+def _json_error(exc: ReviewError) -> JsonResponse:
+    return JsonResponse({"code": exc.code, "error": exc.message, **exc.detail}, status=exc.http_status)
+
+
+@login_required
+@require_POST
+def decide(request, pk: int):
+    _require_clerk(request)
+    data = json.loads(request.body or "{}")
+    try:
+        decision = services.decide(
+            pk, request.user, str(data.get("value", "")), version=int(data.get("version", 0)),
+            seconds=float(data["seconds"]) if data.get("seconds") is not None else None,
+            override_reason=str(data.get("override_reason", "")),
+        )
+    except ReviewError as exc:
+        return _json_error(exc)
+    except Field.DoesNotExist:
+        return JsonResponse({"code": "not_found", "error": _("No such field.")}, status=404)
+    return JsonResponse({"status": decision.status, "document_completed": decision.document_completed,
+                         "version": decision.field.version})
+
+
+@login_required
+@require_POST
+def check(request, pk: int):
+    _require_clerk(request)
+    field = get_object_or_404(Field.objects.select_related("spec", "document"), pk=pk)
+    data = json.loads(request.body or "{}")
+    return JsonResponse({"failures": services.check_value(field, str(data.get("value", "")))})
+
+
+@login_required
+@require_POST
+def heartbeat(request, pk: int):
+    _require_clerk(request)
+    alive = services.heartbeat(pk, request.user)
+    return JsonResponse({"alive": alive}, status=200 if alive else 409)
+
+
+@login_required
+@require_POST
+def release(request, pk: int):
+    _require_clerk(request)
+    services.release(pk, request.user)
+    return JsonResponse({"released": True})
+
+
+@login_required
+@require_POST
+def skip(request, pk: int):
+    _require_clerk(request)
+    services.release(pk, request.user)
+    skipped = request.session.get(SKIPPED, [])
+    request.session[SKIPPED] = (skipped + [pk])[-200:]
+    return next_field(request)
+
+
+@login_required
+@require_POST
+def force_release(request, pk: int):
+    if not is_supervisor(request.user):
+        raise PermissionDenied
+    if services.force_release(pk, request.user):
+        messages.success(request, _("Field released back to the queue."))
+    return redirect("queue")
+
+
+class DashboardView(RoleMixin, TemplateView):
+    template_name = "reviews/dashboard.html"
+
+    def test_func(self) -> bool:
+        return is_supervisor(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx.update(dashboard.summary(days=int(self.request.GET.get("days", 14))))
+        ctx["holders"] = Claim.objects.filter(locked_until__gt=timezone.now()).values(
+            "user__username").annotate(n=Count("field"))
+        return ctx

@@ -1,0 +1,191 @@
+"""Greedy CTC decoding and the line confidence the review routing relies on."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from recognition.engine.charset import BLANK, Charset
+from recognition.engine.ctc import Decoded, decode_batch, greedy_decode
+
+CHARSET = Charset("ab")
+CLASS = {"_": BLANK, "a": 1, "b": 2}
+
+
+def probs_for(path: str, p: float = 0.9) -> np.ndarray:
+    """(T, 3) probabilities: each frame gives ``p`` to the class its path symbol names."""
+    rows = np.full((len(path), CHARSET.num_classes), (1 - p) / (CHARSET.num_classes - 1))
+    for t, symbol in enumerate(path):
+        rows[t, CLASS[symbol]] = p
+    return rows
+
+
+def log_softmax(x: np.ndarray) -> np.ndarray:
+    z = x - x.max(axis=-1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+
+
+@pytest.mark.parametrize(
+    ("path", "text"),
+    [
+        ("a", "a"),
+        ("aa", "a"),
+        ("aaaa", "a"),
+        ("a_a", "aa"),
+        ("ab", "ab"),
+        ("_a_", "a"),
+        ("aab_bba", "abba"),
+        ("ba__ab", "baab"),
+        ("___", ""),
+    ],
+)
+def test_greedy_decode_merges_repeats_then_drops_blanks(path, text):
+    assert greedy_decode(np.log(probs_for(path)), CHARSET).text == text
+
+
+def test_an_all_blank_line_decodes_to_nothing_with_the_lowest_blank_probability_as_confidence():
+    probs = np.array([[0.9, 0.05, 0.05], [0.7, 0.2, 0.1], [0.8, 0.1, 0.1]])
+    decoded = greedy_decode(np.log(probs), CHARSET)
+    assert decoded.text == ""
+    assert decoded.confidence == pytest.approx(0.7)
+    assert decoded.char_confidences == ()
+    assert decoded.char_spans == ()
+
+
+def test_an_empty_input_decodes_to_nothing_with_zero_confidence():
+    assert greedy_decode(np.zeros((0, CHARSET.num_classes)), CHARSET) == Decoded("", 0.0)
+
+
+def test_line_confidence_is_the_minimum_chosen_class_probability_over_all_frames():
+    probs = probs_for("aab")
+    probs[0] = [0.2, 0.6, 0.2]
+    decoded = greedy_decode(np.log(probs), CHARSET)
+    assert decoded.text == "ab"
+    assert decoded.confidence == pytest.approx(0.6)
+
+
+def test_a_frame_torn_between_blank_and_a_character_lowers_the_line_confidence():
+    clean = probs_for("a_b", p=0.95)
+    torn = clean.copy()
+    torn[1] = [0.5, 0.45, 0.05]  # nearly emitted a second "a"
+    clean_decoded = greedy_decode(np.log(clean), CHARSET)
+    torn_decoded = greedy_decode(np.log(torn), CHARSET)
+    assert torn_decoded.text == clean_decoded.text == "ab"
+    assert torn_decoded.confidence == pytest.approx(0.5)
+    assert torn_decoded.confidence < clean_decoded.confidence
+    # The emitted characters themselves are as sure as before.
+    assert torn_decoded.char_confidences == pytest.approx(clean_decoded.char_confidences)
+
+
+def test_each_emitted_character_gets_the_best_probability_of_its_run():
+    probs = np.array(
+        [
+            [0.3, 0.6, 0.1],  # a
+            [0.05, 0.9, 0.05],  # a, same run
+            [0.8, 0.1, 0.1],  # blank
+            [0.2, 0.1, 0.7],  # b
+            [0.2, 0.2, 0.6],  # b, same run
+        ]
+    )
+    decoded = greedy_decode(np.log(probs), CHARSET)
+    assert decoded.text == "ab"
+    assert decoded.char_confidences == pytest.approx((0.9, 0.7))
+    assert decoded.confidence == pytest.approx(0.6)
+
+
+def test_logits_and_log_probabilities_of_the_same_scores_decode_alike():
+    rng = np.random.default_rng(3)
+    logits = rng.normal(0, 3, (40, CHARSET.num_classes))
+    from_logits = greedy_decode(logits, CHARSET, is_logits=True)
+    from_log_probs = greedy_decode(log_softmax(logits), CHARSET)
+    assert from_logits.text == from_log_probs.text
+    assert from_logits.confidence == pytest.approx(from_log_probs.confidence, rel=1e-5)
+    assert from_logits.char_confidences == pytest.approx(from_log_probs.char_confidences, rel=1e-5)
+
+
+def test_logits_are_shift_invariant_per_frame():
+    rng = np.random.default_rng(4)
+    logits = rng.normal(0, 3, (30, CHARSET.num_classes))
+    shifted = logits + rng.uniform(-50, 50, (30, 1))
+    a = greedy_decode(logits, CHARSET, is_logits=True)
+    b = greedy_decode(shifted, CHARSET, is_logits=True)
+    assert a.text == b.text
+    assert a.confidence == pytest.approx(b.confidence, rel=1e-4)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_greedy_decode_agrees_with_a_plain_best_path_reading(seed):
+    rng = np.random.default_rng(seed)
+    logits = rng.normal(0, 2, (int(rng.integers(1, 60)), CHARSET.num_classes))
+    probs = np.exp(log_softmax(logits))
+    best = probs.argmax(axis=1)
+    expected = "".join(CHARSET.chars[k - 1] for k, _ in itertools.groupby(best) if k != BLANK)
+    decoded = greedy_decode(logits, CHARSET, is_logits=True)
+    assert decoded.text == expected
+    assert decoded.confidence == pytest.approx(probs.max(axis=1).min(), rel=1e-5)
+    assert len(decoded.char_confidences) == len(decoded.char_spans) == len(decoded.text)
+    assert all(decoded.confidence <= c <= 1.0 for c in decoded.char_confidences)
+
+
+@pytest.mark.parametrize(
+    ("path", "spans"),
+    [
+        ("a", [(0.0, 1.0)]),
+        ("a_a", [(0, 1 / 3), (2 / 3, 1.0)]),
+        ("_aa__b____", [(0.1, 0.3), (0.5, 0.6)]),
+        ("ab", [(0.0, 0.5), (0.5, 1.0)]),
+    ],
+)
+def test_char_spans_are_the_frame_runs_as_fractions_of_the_line(path, spans):
+    decoded = greedy_decode(np.log(probs_for(path)), CHARSET)
+    assert len(decoded.char_spans) == len(decoded.text)
+    for got, want in zip(decoded.char_spans, spans, strict=True):
+        assert got == pytest.approx(want)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_char_spans_are_ordered_and_inside_the_line(seed):
+    logits = np.random.default_rng(seed).normal(0, 2, (80, CHARSET.num_classes))
+    spans = greedy_decode(logits, CHARSET, is_logits=True).char_spans
+    assert spans, "random scores over 80 frames should emit something"
+    for start, end in spans:
+        assert 0.0 <= start < end <= 1.0
+    for (_, prev_end), (next_start, _) in itertools.pairwise(spans):
+        assert prev_end <= next_start
+
+
+@pytest.mark.parametrize("classes", [2, 4, 10])
+def test_scores_with_the_wrong_number_of_classes_are_rejected(classes):
+    with pytest.raises(ValueError, match="classes"):
+        greedy_decode(np.zeros((5, classes)), CHARSET)
+
+
+@pytest.mark.parametrize("shape", [(3,), (2, 3, 3), ()])
+def test_scores_that_are_not_one_line_of_frames_are_rejected(shape):
+    with pytest.raises(ValueError, match="expected"):
+        greedy_decode(np.zeros(shape), CHARSET)
+
+
+def _logit_rows(path: str) -> np.ndarray:
+    return np.log(probs_for(path))
+
+
+def test_decode_batch_cuts_each_line_to_its_own_length():
+    # Line 0 is 3 frames long; its padding frames would read a trailing "a" if they leaked in.
+    line0 = _logit_rows("ab_" + "aaa")
+    line1 = _logit_rows("_b_a__")
+    logits = np.stack([line0, line1], axis=1)  # (T, N, C)
+    decoded = decode_batch(logits, np.array([3, 6]), CHARSET)
+    assert [d.text for d in decoded] == ["ab", "ba"]
+    assert decoded[0] == greedy_decode(line0[:3], CHARSET, is_logits=True)
+    # Spans are fractions of the line's own frames, not of the padded batch.
+    assert decoded[0].char_spans[-1][1] == pytest.approx(2 / 3)
+
+
+def test_decode_batch_returns_one_result_per_line_even_for_a_zero_length_line():
+    logits = np.stack([_logit_rows("abab"), _logit_rows("bbbb")], axis=1)
+    decoded = decode_batch(logits, [0, 4], CHARSET)
+    assert decoded[0] == Decoded("", 0.0)
+    assert decoded[1].text == "b"
