@@ -77,11 +77,11 @@ def next_field(request):
     filters = _filters(request)
     exclude = tuple(request.session.get(SKIPPED, []))
     field = services.claim_next(request.user, exclude=exclude, **filters)
-    if field is None and exclude:
-        request.session[SKIPPED] = []
-        field = services.claim_next(request.user, **filters)
     if field is None:
-        messages.success(request, _("The queue is empty. Nothing left to review."))
+        if exclude and queries.open_fields(**filters).filter(pk__in=exclude).exists():
+            messages.info(request, _("Only fields you skipped are left; open one from the list."))
+        else:
+            messages.success(request, _("The queue is empty. Nothing left to review."))
         return redirect("queue")
     query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
     return redirect(reverse("review-field", args=[field.pk]) + (f"?{query}" if query else ""))

@@ -9,4 +9,6 @@ from __future__ import annotations
 from documents.demo.render import Bill, bills_to_pdf, render_bill, save_bill
 from documents.demo.types import DEMO_TYPES, FIELD_KINDS, demo_type
 
-__all__ = ["DEMO_TYPES", "FIELD_KINDS", "Bill", "bills_to_pdf", "demo_type", "render_bill", "save_bill"]
+__all__ = [
+    "DEMO_TYPES", "FIELD_KINDS", "Bill", "bills_to_pdf", "demo_type", "render_bill", "save_bill",
+]

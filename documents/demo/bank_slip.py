@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from recognition.engine.textgen import ValueGenerator
-
 from documents.rules.amounts import amount_to_chinese
+from recognition.engine.textgen import ValueGenerator
 
 from .canvas import INK, Page, Seal, Style
 from .common import BANKS, branch, code_chars, draw_logo, format_amount, format_date, past_date
@@ -18,7 +17,9 @@ from .common import BANKS, branch, code_chars, draw_logo, format_amount, format_
 SIZE = (1600, 900)
 _RULE = (60, 60, 60)
 _SHADE = (234, 240, 248)
-_PURPOSES = ("货款", "工资", "往来款", "服务费", "房租", "报销款", "借款", "还款", "采购款", "咨询费")
+_PURPOSES = (
+    "货款", "工资", "往来款", "服务费", "房租", "报销款", "借款", "还款", "采购款", "咨询费",
+)
 
 
 def _values(page: Page, vg: ValueGenerator, bank_name: str, day: date) -> dict[str, str]:
@@ -58,7 +59,7 @@ def _slip_number_box(page: Page, style: Style, number: str) -> None:
 def render(page: Page, vg: ValueGenerator) -> None:
     rng = page.rng
     w, h = page.size
-    style = Style.draw(rng)
+    style = Style.pick(rng)
     bank = rng.choice(BANKS)
     day = past_date(vg)
     values = _values(page, vg, bank.name, day)

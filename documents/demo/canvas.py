@@ -73,7 +73,7 @@ class Style:
     value_size: int
 
     @classmethod
-    def draw(cls, rng: random.Random) -> Style:
+    def pick(cls, rng: random.Random) -> Style:
         label_font = rng.choice(LABEL_FONTS)
         value_font = rng.choice(VALUE_FONTS)
         return cls(
@@ -86,6 +86,12 @@ class Style:
 
 @dataclass
 class Page:
+    """One bill being drawn: the image plus everything printed on it, in page pixels.
+
+    ``rng`` drives every layout choice (jitter, fonts, aliases, handwriting), so a layout that
+    draws from it in a fixed order is deterministic.
+    """
+
     code: str
     size: tuple[int, int]
     rng: random.Random
@@ -167,6 +173,7 @@ class Page:
         fixed-width box (ID numbers written into printed squares)."""
         x, baseline = xy
         rng = self.rng
+        start, slope = x, rng.uniform(-0.012, 0.012)
         shade = rng.randrange(-12, 13)
         colour = tuple(max(0, min(255, c + shade)) for c in ink)
         boxes = []
@@ -178,11 +185,12 @@ class Page:
             left, top, right, bottom = face.getbbox(ch, anchor="ls")
             pad = 4
             glyph = Image.new("L", (right - left + 2 * pad, bottom - top + 2 * pad), 0)
-            ImageDraw.Draw(glyph).text((pad - left, pad - top), ch, font=face, fill=255, anchor="ls")
+            ImageDraw.Draw(glyph).text((pad - left, pad - top), ch, font=face, fill=255,
+                                       anchor="ls")
             glyph = glyph.rotate(rng.uniform(-4, 4), resample=Image.Resampling.BICUBIC, expand=True)
             centring = (pitch - face.getlength(ch)) / 2 if pitch else 0
             gx = round(x + left - pad + centring)
-            gy = round(baseline + rng.uniform(-2, 2) + top - pad)
+            gy = round(baseline + slope * (x - start) + rng.uniform(-2, 2) + top - pad)
             gx -= (glyph.width - (right - left + 2 * pad)) // 2
             gy -= (glyph.height - (bottom - top + 2 * pad)) // 2
             self.image.paste(colour, (gx, gy), glyph)

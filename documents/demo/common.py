@@ -78,5 +78,5 @@ def draw_logo(page: Page, centre: tuple[float, float], radius: float, colour: Co
     page.draw.rectangle((x - side, y - side, x + side, y + side), fill=colour)
 
 
-def code_chars(rng: random.Random, n: int, alphabet: str = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ") -> str:
+def code_chars(rng: random.Random, n: int, alphabet: str = "0123456789ABCDEFGHJKLMNPRTUWXY") -> str:
     return "".join(rng.choice(alphabet) for _ in range(n))

@@ -42,19 +42,23 @@ def transform_box(box: Box, matrix: np.ndarray, size: tuple[int, int]) -> Box:
 
 
 def paper_and_light(page: np.ndarray, rng: random.Random) -> np.ndarray:
-    """Yellowish paper and uneven illumination: one smooth gain field per colour channel."""
+    """Yellowish paper and uneven illumination: one smooth gain field per colour channel,
+    computed coarse and upsampled because it has no detail."""
     h, w = page.shape[:2]
+    gh, gw = max(2, h // 16), max(2, w // 16)
     tint = np.array(
         (1.0, rng.uniform(0.97, 0.995), rng.uniform(0.88, 0.97)), np.float32
     ) * rng.uniform(0.95, 1.0)
-    xs = np.linspace(rng.uniform(0.88, 1.0), rng.uniform(0.88, 1.0), w, dtype=np.float32)
-    ys = np.linspace(rng.uniform(0.93, 1.0), rng.uniform(0.93, 1.0), h, dtype=np.float32)
+    xs = np.linspace(rng.uniform(0.88, 1.0), rng.uniform(0.88, 1.0), gw, dtype=np.float32)
+    ys = np.linspace(rng.uniform(0.93, 1.0), rng.uniform(0.93, 1.0), gh, dtype=np.float32)
     cx, cy = rng.uniform(0.2, 0.8), rng.uniform(0.2, 0.8)
-    gx = (np.linspace(0, 1, w, dtype=np.float32) - cx) ** 2
-    gy = (np.linspace(0, 1, h, dtype=np.float32) - cy) ** 2
+    gx = (np.linspace(0, 1, gw, dtype=np.float32) - cx) ** 2
+    gy = (np.linspace(0, 1, gh, dtype=np.float32) - cy) ** 2
     vignette = 1 - rng.uniform(0.0, 0.12) * (gy[:, None] + gx[None, :])
     gain = (ys[:, None] * xs[None, :] * vignette)[:, :, None] * tint
-    return np.clip(page * gain, 0, 255).astype(np.uint8)
+    gain = cv2.resize(np.clip(gain * 255, 0, 255).astype(np.uint8), (w, h),
+                      interpolation=cv2.INTER_LINEAR)
+    return cv2.multiply(page, gain, scale=1 / 255)
 
 
 def blur(page: np.ndarray, rng: random.Random) -> np.ndarray:
@@ -62,17 +66,23 @@ def blur(page: np.ndarray, rng: random.Random) -> np.ndarray:
 
 
 def scan_noise(page: np.ndarray, rng: random.Random) -> np.ndarray:
-    """Sensor noise, the same on all channels as a grey-ish scanner's, plus rare dust specks."""
+    """Sensor noise, the same on all channels as a grey-ish scanner's, plus a few dust specks."""
     nrng = np.random.default_rng(rng.randrange(2**32))
     h, w = page.shape[:2]
-    noise = nrng.standard_normal((h, w), dtype=np.float32) * rng.uniform(2.0, 6.0)
-    dust = nrng.random((h, w), dtype=np.float32) < rng.uniform(0, 0.0004)
-    noise[dust] -= 120
-    return np.clip(page + noise[:, :, None], 0, 255).astype(np.uint8)
+    noise = (nrng.standard_normal((h, w), dtype=np.float32) * rng.uniform(2.0, 6.0)).astype(
+        np.int16
+    )
+    out = page.astype(np.int16)
+    out += noise[:, :, None]
+    for _ in range(rng.randrange(0, 15)):
+        x, y, r = rng.randrange(w), rng.randrange(h), rng.choice((1, 1, 2))
+        out[max(0, y - r) : y + r, max(0, x - r) : x + r] -= rng.randrange(60, 160)
+    return np.clip(out, 0, 255).astype(np.uint8)
 
 
 def jpeg(page: np.ndarray, rng: random.Random) -> np.ndarray:
-    ok, buf = cv2.imencode(".jpg", page[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, rng.randrange(55, 90)])
+    quality = rng.randrange(55, 90)
+    ok, buf = cv2.imencode(".jpg", page[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, quality])
     return cv2.imdecode(buf, cv2.IMREAD_COLOR)[:, :, ::-1].copy() if ok else page
 
 

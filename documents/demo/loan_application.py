@@ -7,9 +7,8 @@ declaration next to the signature, is located by its region.
 
 from __future__ import annotations
 
-from recognition.engine.textgen import ValueGenerator
-
 from documents.rules.amounts import amount_to_chinese
+from recognition.engine.textgen import ValueGenerator
 
 from .canvas import INK, PEN_BLUE, Box, Page, Seal, Style, size_for_cap
 from .common import BANKS, amount_between, branch, draw_logo, format_amount, format_date, past_date
@@ -54,8 +53,11 @@ def _values(page: Page, vg: ValueGenerator) -> dict[str, str]:
 class _Form:
     """Row-by-row drawing of the ruled form, keeping the current y."""
 
-    def __init__(self, page: Page, style: Style, x0: int, x1: int, y: int) -> None:
-        self.page, self.style, self.x0, self.x1, self.y = page, style, x0, x1, y
+    def __init__(
+        self, page: Page, style: Style, values: dict[str, str], x0: int, x1: int, y: int
+    ) -> None:
+        self.page, self.style, self.values = page, style, values
+        self.x0, self.x1, self.y = x0, x1, y
         self.label_w = 220 + page.jitter(10)
         self.row_h = 84 + page.rng.randrange(-3, 5)
         self.hand = size_for_cap("ar-pl-ukai", _HAND_CAP_PX)
@@ -82,9 +84,12 @@ class _Form:
     def value_cell(self, x0: int, x1: int, key: str, text: str) -> None:
         y0, y1 = self.y, self.y + self.row_h
         self.page.rect((x0, y0, x1, y1), _RULE, 2)
-        baseline = (y0 + y1) / 2 + self.hand * 0.36 + self.page.jitter(3)
         start = x0 + 14 + self.page.rng.uniform(0, 18)
-        self.page.value(key, text, self.page.handwrite((start, baseline), text, self.hand))
+        # A hand squeezes a long address into the box; 1.1 covers the size and spacing jitter.
+        natural = self.page.text_width(text, "ar-pl-ukai", self.hand) * 1.1
+        size = min(self.hand, int(self.hand * (x1 - 10 - start) / natural))
+        baseline = (y0 + y1) / 2 + size * 0.36 + self.page.jitter(3)
+        self.page.value(key, text, self.page.handwrite((start, baseline), text, size))
 
     def ticks(self, x0: int, x1: int, options: tuple[str, ...], chosen: int) -> None:
         y0, y1 = self.y, self.y + self.row_h
@@ -100,8 +105,8 @@ class _Form:
             x = box[2] + 26
 
     def row(self, *cells: tuple[str, str | None]) -> None:
-        """Cells of (field key or plain label, value or None): a keyed cell gets its label
-        cell and a handwritten value; two keyed cells share the row half and half."""
+        """One or two cells: ``(field key, None)`` prints the field's label and writes its
+        value by hand; ``(label, "option/option")`` prints tick boxes with one ticked."""
         page, values = self.page, self.values
         widths = self.x1 - self.x0
         if len(cells) == 1:
@@ -109,7 +114,7 @@ class _Form:
         else:
             mid = self.x0 + widths // 2 + page.jitter(15)
             spans = [(self.x0, mid), (mid, self.x1)]
-        for (key, option), (sx0, sx1) in zip(cells, spans):
+        for (key, option), (sx0, sx1) in zip(cells, spans, strict=True):
             split = sx0 + (self.label_w if sx0 == self.x0 else self.label_w - 20)
             if key in values:
                 self.label_cell(sx0, split, page.label_text(key), key)
@@ -133,8 +138,6 @@ class _Form:
         baseline = (y0 + y1) / 2 + self.hand * 0.36 + self.page.jitter(2)
         box = self.page.handwrite((left, baseline), number, self.hand, pitch=pitch)
         self.page.value("id_number", number, box)
-
-    values: dict[str, str]
 
 
 def _declaration(page: Page, form: _Form) -> None:
@@ -174,7 +177,7 @@ def _signature(page: Page, form: _Form, values: dict[str, str]) -> Box:
 def render(page: Page, vg: ValueGenerator) -> None:
     rng = page.rng
     w, _ = page.size
-    style = Style.draw(rng)
+    style = Style.pick(rng)
     bank = rng.choice(BANKS)
     values = _values(page, vg)
     dx, dy = page.jitter(w * 0.012), page.jitter(14)
@@ -189,8 +192,7 @@ def render(page: Page, vg: ValueGenerator) -> None:
     page.text((1170 + dx, 170 + dy), f"编号：{vg.digits(14)}", style.label_font, small,
               anchor="rm")
 
-    form = _Form(page, style, 70 + dx, 1170 + dx, 200 + dy)
-    form.values = values
+    form = _Form(page, style, values, 70 + dx, 1170 + dx, 200 + dy)
     form.bar("一、申请人基本信息")
     form.row(("applicant_name", None), ("性别", "男/女"))
     form.row(("id_number", None))

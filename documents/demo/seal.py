@@ -67,8 +67,8 @@ def seal_mask(seal: Seal) -> Image.Image:
         size = round(w * 0.13)
         _arc_text(mask, seal.arc_text, w / 2 - ring - size * 0.75, h / 2 - ring - size * 0.75, size)
         _star(draw, cx, cy, w * 0.15)
-        draw.text((cx, cy + h * 0.29), seal.bottom_text, font=_face(round(w * 0.085)), fill=255,
-                  anchor="mm")
+        bottom = _face(round(min(w * 0.085, w * 0.6 / max(1, len(seal.bottom_text)))))
+        draw.text((cx, cy + h * 0.29), seal.bottom_text, font=bottom, fill=255, anchor="mm")
     else:
         size = round(h * 0.15)
         _arc_text(mask, seal.arc_text, w / 2 - ring - size * 0.8, h / 2 - ring - size * 0.8, size)
@@ -95,11 +95,12 @@ def stamp(image: Image.Image, seal: Seal, rng: random.Random) -> Image.Image:
     texture = cv2.resize(coarse, alpha.shape[::-1], interpolation=cv2.INTER_CUBIC)
     texture[nrng.random(alpha.shape) < 0.05] *= 0.3
     alpha = np.clip(alpha * texture * rng.uniform(0.75, 0.95), 0, 1)
-    page = np.asarray(image, np.float32).copy()
+    page = np.asarray(image).copy()
     x0 = seal.centre[0] - mask.width // 2
     y0 = seal.centre[1] - mask.height // 2
     px0, py0 = max(0, x0), max(0, y0)
     px1, py1 = min(page.shape[1], x0 + mask.width), min(page.shape[0], y0 + mask.height)
     a = alpha[py0 - y0 : py1 - y0, px0 - x0 : px1 - x0, None]
-    page[py0:py1, px0:px1] *= 1 - a * (1 - SEAL_RED / 255)
-    return Image.fromarray(page.astype(np.uint8))
+    crop = page[py0:py1, px0:px1].astype(np.float32)
+    page[py0:py1, px0:px1] = crop * (1 - a * (1 - SEAL_RED / 255))
+    return Image.fromarray(page)

@@ -14,6 +14,11 @@
   const openedAt = Date.now();
   let leaving = false;
   let busy = false;
+  // An Enter pressed on the previous page can finish (keypress) on this one and submit it at
+  // once; only act on keys that went down here, or on a pointer press.
+  let armed = false;
+  document.addEventListener("keydown", () => { armed = true; }, true);
+  document.addEventListener("pointerdown", () => { armed = true; }, true);
 
   function post(url, body) {
     return fetch(url, {
@@ -59,7 +64,7 @@
 
   if (form) {
     input.select();
-    form.addEventListener("submit", (e) => { e.preventDefault(); save(); });
+    form.addEventListener("submit", (e) => { e.preventDefault(); if (armed) save(); });
     let timer = null;
     input.addEventListener("input", () => {
       clearTimeout(timer);

@@ -1,4 +1,4 @@
-"""The folding rule, the GB2312 level-1 table and the Charset class ids the models are trained on."""
+"""The folding rule, the GB2312 level-1 table and the class ids the models are trained on."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def general() -> Charset:
     return general_charset()
 
 
-# -- GB2312 level 1 ------------------------------------------------------------------------------
+# -- GB2312 level 1 --------------------------------------------------------------------------------
 
 
 def test_gb2312_level1_has_exactly_3755_distinct_hanzi():
@@ -90,12 +90,14 @@ def test_fold_keeps_chinese_punctuation_distinct(kept):
     assert fold(kept) == kept
 
 
-@pytest.mark.parametrize("text", ["客户姓名：张伟", "ＡＢ\u3000 ｃ", "￥１，２３４．００", "《合同》。"])
+@pytest.mark.parametrize(
+    "text", ["客户姓名：张伟", "ＡＢ\u3000 ｃ", "￥１，２３４．００", "《合同》。"]
+)
 def test_fold_is_idempotent(text):
     assert fold(fold(text)) == fold(text)
 
 
-# -- Charset -----------------------------------------------------------------------------------------
+# -- Charset ---------------------------------------------------------------------------------------
 
 
 def test_blank_is_class_zero_and_characters_start_at_one():

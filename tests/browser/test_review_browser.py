@@ -1,0 +1,118 @@
+"""A clerk reviews with the keyboard only, in Debian's Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from documents.models import Document, Field
+from reviews.models import Claim
+from tests.factories import document_with_fields
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed (scripts/bootstrap.sh --browser installs it)")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test itself
+    # are still plain synchronous calls.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+def press(page, key: str) -> None:
+    """Keys go to the page in front: with several contexts open, bring this one forward first."""
+    page.bring_to_front()
+    page.keyboard.press(key)
+
+
+def login(context, base: str, username: str):
+    page = context.new_page()
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", "pw-" + username)
+    page.locator("input[name=password]").press("Enter")
+    page.wait_for_url(f"{base}/documents/")
+    return page
+
+
+def test_clerk_corrects_and_accepts_with_the_keyboard_only(live_server, browser, demo_types,
+                                                           clerk, clerk2, supervisor):
+    slip = document_with_fields(demo_types["bank_slip"], {
+        "payer_name": ("张伟", 0.62, ["low_confidence"]),
+        "amount": ("8,650.00", 0.99, []),
+        "amount_in_words": ("捌仟陆佰伍拾元整", 0.71, ["low_confidence"]),
+    })
+    base = live_server.url
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = login(browser.new_context(viewport={"width": 1400, "height": 900}), base, "clerk")
+
+    page.goto(f"{base}/review/")
+    press(page, "Enter")  # "Start reviewing" has the focus
+    page.wait_for_selector("#value")
+    first = Field.objects.get(claim__user=clerk)
+    assert first.spec.key == "payer_name"
+    page.screenshot(path=str(ARTIFACTS / "review-page.png"), full_page=True)
+
+    # A second clerk in another browser context never sees the claimed field.
+    other = login(browser.new_context(), base, "clerk2")
+    other.goto(f"{base}/review/")
+    press(other, "Enter")
+    other.wait_for_selector("#value")
+    held_by_2 = Field.objects.get(claim__user=clerk2)
+    assert held_by_2.pk != first.pk
+
+    # The input is pre-filled and selected: typing replaces the value, Enter saves and moves on.
+    page.bring_to_front()
+    page.keyboard.type("张玮")
+    with page.expect_navigation():
+        press(page, "Enter")
+    first.refresh_from_db()
+    assert first.status == Field.Status.CORRECTED and first.value == "张玮"
+
+    # Clerk 2 skips the other field (Esc): it goes back to the queue, and clerk 1 accepts it.
+    with other.expect_navigation():
+        press(other, "Escape")
+    assert "skipped" in other.locator(".messages").inner_text()
+    assert not Claim.objects.filter(user=clerk2, locked_until__isnull=False).exists()
+    page.goto(f"{base}/review/")
+    press(page, "Enter")
+    page.wait_for_selector("#value")
+    second = Field.objects.get(claim__user=clerk, status=Field.Status.NEEDS_REVIEW)
+    assert second.pk == held_by_2.pk
+    with page.expect_navigation():
+        press(page, "Enter")
+    second.refresh_from_db()
+    assert second.status == Field.Status.CONFIRMED
+
+    slip.refresh_from_db()
+    assert slip.status == Document.Status.COMPLETED
+
+    boss = login(browser.new_context(viewport={"width": 1400, "height": 1000}), base, "supervisor")
+    boss.goto(f"{base}/review/dashboard/")
+    assert boss.locator("svg.chart").count() == 2
+    boss.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+
+
+def test_help_dialog_opens_with_question_mark(live_server, browser, demo_types, clerk):
+    document_with_fields(demo_types["bank_slip"], {"payer_name": ("张伟", 0.5, ["low_confidence"])})
+    page = login(browser.new_context(), live_server.url, "clerk")
+    page.goto(f"{live_server.url}/review/")
+    press(page, "Enter")
+    page.wait_for_selector("#value")
+    page.locator("#help-button").focus()
+    press(page, "?")
+    assert page.locator("dialog#help").is_visible()
