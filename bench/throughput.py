@@ -26,7 +26,9 @@ from recognition.engine.synth import LineSynth  # noqa: E402
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--kind", choices=("numeric", "general"), default="numeric")
     parser.add_argument("--checkpoint", default=None)
     parser.add_argument("--threads", type=int, default=2)
@@ -54,9 +56,13 @@ def main() -> None:
     batched_s = time.perf_counter() - t
 
     result = {
-        "kind": args.kind, "checkpoint": str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path),
-        "sha256": predictor.sha256, "threads": args.threads, "lines": len(images),
-        "batch_size": args.batch_size, "model_load_s": round(load_s, 3),
+        "kind": args.kind,
+        "checkpoint": str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path),
+        "sha256": predictor.sha256,
+        "threads": args.threads,
+        "lines": len(images),
+        "batch_size": args.batch_size,
+        "model_load_s": round(load_s, 3),
         "batch1_lines_per_s": round(len(single) / sum(single), 1),
         "batch1_ms_median": round(statistics.median(single) * 1000, 2),
         "batch1_ms_p95": round(sorted(single)[int(0.95 * (len(single) - 1))] * 1000, 2),

@@ -10,8 +10,13 @@ from .models import Document, DocumentType, Event, Field, FieldSpec, Page
 class FieldSpecInline(admin.StackedInline):
     model = FieldSpec
     extra = 0
-    fields = (("key", "label", "kind", "order"), ("required", "threshold"), "label_aliases",
-              "region", "rules")
+    fields = (
+        ("key", "label", "kind", "order"),
+        ("required", "threshold"),
+        "label_aliases",
+        "region",
+        "rules",
+    )
 
 
 @admin.register(DocumentType)
@@ -37,7 +42,15 @@ class PageInline(admin.TabularInline):
 class FieldInline(admin.TabularInline):
     model = Field
     extra = 0
-    fields = ("spec", "value", "raw_text", "confidence", "status", "review_reasons", "model_version")
+    fields = (
+        "spec",
+        "value",
+        "raw_text",
+        "confidence",
+        "status",
+        "review_reasons",
+        "model_version",
+    )
     readonly_fields = fields
     can_delete = False
 
@@ -55,21 +68,46 @@ class EventInline(admin.TabularInline):
 
 @admin.register(Document)
 class DocumentAdmin(admin.ModelAdmin):
-    list_display = ("id", "original_name", "document_type", "status", "source", "external_id",
-                    "attempts", "created_at")
+    list_display = (
+        "id",
+        "original_name",
+        "document_type",
+        "status",
+        "source",
+        "external_id",
+        "attempts",
+        "created_at",
+    )
     list_filter = ("status", "document_type", "source")
     search_fields = ("original_name", "sha256", "external_id")
-    readonly_fields = ("sha256", "size", "content_type", "file", "attempts", "page_count",
-                       "model_versions", "timings", "created_at", "updated_at",
-                       "processing_started_at", "processed_at", "completed_at", "error", "status")
+    readonly_fields = (
+        "sha256",
+        "size",
+        "content_type",
+        "file",
+        "attempts",
+        "page_count",
+        "model_versions",
+        "timings",
+        "created_at",
+        "updated_at",
+        "processing_started_at",
+        "processed_at",
+        "completed_at",
+        "error",
+        "status",
+    )
     inlines = [PageInline, FieldInline, EventInline]
     actions = ["rerun_recognition"]
 
     @admin.action(description=_("Re-run recognition"))
     def rerun_recognition(self, request, queryset) -> None:
         queued = sum(services.rerun_recognition(doc, actor=request.user) for doc in queryset)
-        self.message_user(request, _("%(n)d document(s) queued for recognition.") % {"n": queued},
-                          messages.SUCCESS)
+        self.message_user(
+            request,
+            _("%(n)d document(s) queued for recognition.") % {"n": queued},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(Event)

@@ -112,9 +112,13 @@ def _value_from(line: OcrLine, start: int, index: int, method: str) -> Located:
     start += len(raw) - len(stripped)
     confs = line.char_confidences[start:] if line.char_confidences else ()
     return Located(
-        page=line.page, box=_sub_box(line, start), text=stripped.strip(),
-        confidence=min(confs) if confs else line.confidence, char_confidences=tuple(confs),
-        method=method, source_lines=(index,),
+        page=line.page,
+        box=_sub_box(line, start),
+        text=stripped.strip(),
+        confidence=min(confs) if confs else line.confidence,
+        char_confidences=tuple(confs),
+        method=method,
+        source_lines=(index,),
     )
 
 
@@ -154,14 +158,17 @@ def _below(label: OcrLine, lines: Sequence[OcrLine], taken: set[int]) -> int | N
     return best
 
 
-def _in_region(spec: SpecView, lines: Sequence[OcrLine], page_sizes: Sequence[tuple[int, int]]) -> Located | None:
+def _in_region(
+    spec: SpecView, lines: Sequence[OcrLine], page_sizes: Sequence[tuple[int, int]]
+) -> Located | None:
     page = int(spec.region.get("page", 0))
     if page >= len(page_sizes):
         return None
     w, h = page_sizes[page]
     rx0, ry0, rx1, ry1 = spec.region["box"]
     chosen = [
-        (i, line) for i, line in enumerate(lines)
+        (i, line)
+        for i, line in enumerate(lines)
         if line.page == page
         and rx0 * w <= (line.box[0] + line.box[2]) / 2 <= rx1 * w
         and ry0 * h <= (line.box[1] + line.box[3]) / 2 <= ry1 * h
@@ -175,12 +182,22 @@ def _in_region(spec: SpecView, lines: Sequence[OcrLine], page_sizes: Sequence[tu
     parts = [p for p in parts if p.text]
     if not parts:
         return None
-    box = (min(p.box[0] for p in parts), min(p.box[1] for p in parts),
-           max(p.box[2] for p in parts), max(p.box[3] for p in parts))
+    box = (
+        min(p.box[0] for p in parts),
+        min(p.box[1] for p in parts),
+        max(p.box[2] for p in parts),
+        max(p.box[3] for p in parts),
+    )
     confs = tuple(c for p in parts for c in p.char_confidences)
-    return Located(page=page, box=box, text=" ".join(p.text for p in parts),
-                   confidence=min(p.confidence for p in parts), char_confidences=confs,
-                   method="region", source_lines=tuple(i for p in parts for i in p.source_lines))
+    return Located(
+        page=page,
+        box=box,
+        text=" ".join(p.text for p in parts),
+        confidence=min(p.confidence for p in parts),
+        char_confidences=confs,
+        method="region",
+        source_lines=tuple(i for p in parts for i in p.source_lines),
+    )
 
 
 def locate_fields(

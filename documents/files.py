@@ -82,7 +82,7 @@ def validate(data: bytes, limits: FileLimits) -> tuple[str, int]:
 
 
 def _open_image(data: bytes, max_pixels: int) -> Image.Image:
-    """Open with the bomb guard raised as an error at ``max_pixels`` (Pillow only warns below 2×)."""
+    """Open with the bomb guard as an error at ``max_pixels`` (Pillow only warns below 2×)."""
     old = Image.MAX_IMAGE_PIXELS
     Image.MAX_IMAGE_PIXELS = max_pixels
     try:
@@ -126,7 +126,9 @@ def _validate_pdf(data: bytes, limits: FileLimits) -> int:
             raise EncryptedPdf(
                 "The PDF is password-protected. Remove the password and upload it again."
             ) from exc
-        raise CorruptFile(f"The PDF is damaged and cannot be read ({message.strip()[:200]}).") from exc
+        raise CorruptFile(
+            f"The PDF is damaged and cannot be read ({message.strip()[:200]})."
+        ) from exc
     if str(info.get("Encrypted", "no")).startswith("yes"):
         raise EncryptedPdf("The PDF is encrypted. Remove the protection and upload it again.")
     pages = int(info.get("Pages", 0))
@@ -138,7 +140,7 @@ def _validate_pdf(data: bytes, limits: FileLimits) -> int:
 
 
 def render_pages(data: bytes, content_type: str, limits: FileLimits) -> list[Image.Image]:
-    """Every page as an RGB image: PDF pages rendered by poppler, TIFF frames, EXIF rotation applied."""
+    """Every page as RGB: PDF pages rendered by poppler, TIFF frames, EXIF rotation applied."""
     if content_type == PDF:
         try:
             pages = convert_from_bytes(

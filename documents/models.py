@@ -23,8 +23,14 @@ class FieldKind(models.TextChoices):
 
 # Kinds read by the numeric model (digits, X, ¥, separators, 年月日元); the rest by the general one.
 NUMERIC_KINDS = frozenset(
-    {FieldKind.ID_NUMBER, FieldKind.AMOUNT, FieldKind.DATE, FieldKind.ACCOUNT, FieldKind.PHONE,
-     FieldKind.NUMBER}
+    {
+        FieldKind.ID_NUMBER,
+        FieldKind.AMOUNT,
+        FieldKind.DATE,
+        FieldKind.ACCOUNT,
+        FieldKind.PHONE,
+        FieldKind.NUMBER,
+    }
 )
 
 
@@ -34,8 +40,9 @@ class DocumentType(models.Model):
     description = models.TextField(blank=True)
     confidence_threshold = models.FloatField(
         default=0.90,
-        help_text=_("Fields read with lower confidence go to a clerk (0-1; per-field override "
-                    "possible)."),
+        help_text=_(
+            "Fields read with lower confidence go to a clerk (0-1; per-field override possible)."
+        ),
     )
     active = models.BooleanField(default=True)
 
@@ -53,25 +60,34 @@ class DocumentType(models.Model):
 class FieldSpec(models.Model):
     document_type = models.ForeignKey(DocumentType, on_delete=models.CASCADE, related_name="fields")
     key = models.SlugField(max_length=64, help_text=_("Name of the field in exports and the API."))
-    label = models.CharField(max_length=120, help_text=_("Label printed on the bill, e.g. 客户姓名."))
+    label = models.CharField(
+        max_length=120, help_text=_("Label printed on the bill, e.g. 客户姓名.")
+    )
     label_aliases = models.JSONField(
-        default=list, blank=True,
+        default=list,
+        blank=True,
         help_text=_('Other spellings of the label, as a JSON list: ["姓名", "户名"].'),
     )
     kind = models.CharField(max_length=32, choices=FieldKind.choices, default=FieldKind.TEXT)
     region = models.JSONField(
-        null=True, blank=True,
-        help_text=_('Where the value lies, when found by position instead of its label: '
-                    '{"page": 0, "box": [x0, y0, x1, y1]} with coordinates relative to the page '
-                    "(0-1). Leave empty to find the value next to its label."),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Where the value lies, when found by position instead of its label: "
+            '{"page": 0, "box": [x0, y0, x1, y1]} with coordinates relative to the page '
+            "(0-1). Leave empty to find the value next to its label."
+        ),
     )
     required = models.BooleanField(default=True)
     rules = models.JSONField(
-        default=dict, blank=True,
-        help_text=_('Extra rules as JSON, e.g. {"rules": [{"rule": "regex", "pattern": '
-                    '"^\\\\d{8}$", "message": "8 digits"}, {"rule": "length", "min": 8, "max": 8}, '
-                    '{"rule": "amount_in_words", "matches": "amount"}]}. The kind brings its own '
-                    "checks (ID checksum, amount format, date, credit code)."),
+        default=dict,
+        blank=True,
+        help_text=_(
+            'Extra rules as JSON, e.g. {"rules": [{"rule": "regex", "pattern": '
+            '"^\\\\d{8}$", "message": "8 digits"}, {"rule": "length", "min": 8, "max": 8}, '
+            '{"rule": "amount_in_words", "matches": "amount"}]}. The kind brings its own '
+            "checks (ID checksum, amount format, date, credit code)."
+        ),
     )
     threshold = models.FloatField(
         null=True, blank=True, help_text=_("Overrides the document type's confidence threshold.")
@@ -89,7 +105,11 @@ class FieldSpec(models.Model):
 
     @property
     def effective_threshold(self) -> float:
-        return self.threshold if self.threshold is not None else self.document_type.confidence_threshold
+        return (
+            self.threshold
+            if self.threshold is not None
+            else self.document_type.confidence_threshold
+        )
 
     @property
     def numeric(self) -> bool:
@@ -105,9 +125,11 @@ class FieldSpec(models.Model):
         if self.region:
             box = self.region.get("box") if isinstance(self.region, dict) else None
             if (
-                not isinstance(box, list) or len(box) != 4
+                not isinstance(box, list)
+                or len(box) != 4
                 or not all(isinstance(v, (int, float)) and 0 <= v <= 1 for v in box)
-                or box[0] >= box[2] or box[1] >= box[3]
+                or box[0] >= box[2]
+                or box[1] >= box[3]
             ):
                 raise ValidationError(
                     {"region": _('Use {"page": 0, "box": [x0, y0, x1, y1]} with 0 ≤ x0 < x1 ≤ 1.')}
@@ -134,12 +156,18 @@ class Document(models.Model):
     original_name = models.CharField(max_length=255)
     content_type = models.CharField(max_length=64)
     size = models.PositiveBigIntegerField()
-    document_type = models.ForeignKey(DocumentType, on_delete=models.PROTECT, related_name="documents")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED,
-                              db_index=True)
+    document_type = models.ForeignKey(
+        DocumentType, on_delete=models.PROTECT, related_name="documents"
+    )
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.WEB)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="submitted_documents",
     )
     external_id = models.CharField(max_length=128, blank=True, db_index=True)
@@ -183,6 +211,9 @@ class Page(models.Model):
             models.UniqueConstraint(fields=["document", "index"], name="uniq_page_index")
         ]
 
+    def __str__(self) -> str:
+        return f"page {self.index + 1} of #{self.document_id}"
+
 
 class TextLine(models.Model):
     page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="lines")
@@ -194,6 +225,9 @@ class TextLine(models.Model):
     class Meta:
         ordering = ["page", "order"]
 
+    def __str__(self) -> str:
+        return self.text
+
 
 class Field(models.Model):
     class Status(models.TextChoices):
@@ -204,7 +238,9 @@ class Field(models.Model):
 
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="fields")
     spec = models.ForeignKey(FieldSpec, on_delete=models.PROTECT, related_name="+")
-    page = models.ForeignKey(Page, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    page = models.ForeignKey(
+        Page, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     box = models.JSONField(null=True, blank=True)  # [x0, y0, x1, y1] in page pixels
     raw_text = models.TextField(blank=True)
     value = models.TextField(blank=True)
@@ -213,7 +249,10 @@ class Field(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, db_index=True)
     review_reasons = models.JSONField(default=list, blank=True)
     model_version = models.ForeignKey(
-        "recognition.ModelVersion", null=True, blank=True, on_delete=models.SET_NULL,
+        "recognition.ModelVersion",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="fields",
     )
     version = models.PositiveIntegerField(default=1)  # bumped on every change: stale saves fail
@@ -246,11 +285,13 @@ class Event(models.Model):
     """Append-only audit trail of documents and fields."""
 
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="events")
-    field = models.ForeignKey(Field, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="events")
+    field = models.ForeignKey(
+        Field, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
     field_key = models.CharField(max_length=64, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                              on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     kind = models.CharField(max_length=40, db_index=True)
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)

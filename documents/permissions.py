@@ -15,7 +15,9 @@ def in_group(user, name: str) -> bool:
 
 
 def is_supervisor(user) -> bool:
-    return bool(user and user.is_authenticated and (user.is_superuser or in_group(user, SUPERVISOR)))
+    return bool(
+        user and user.is_authenticated and (user.is_superuser or in_group(user, SUPERVISOR))
+    )
 
 
 def is_clerk(user) -> bool:

@@ -26,9 +26,17 @@ log = logging.getLogger(__name__)
 
 def spec_inputs(document: Document) -> list[SpecInput]:
     return [
-        SpecInput(key=s.key, label=s.label, aliases=tuple(s.label_aliases or ()), kind=s.kind,
-                  region=s.region or None, required=s.required, rules=s.rules or {},
-                  threshold=s.effective_threshold, numeric=s.numeric)
+        SpecInput(
+            key=s.key,
+            label=s.label,
+            aliases=tuple(s.label_aliases or ()),
+            kind=s.kind,
+            region=s.region or None,
+            required=s.required,
+            rules=s.rules or {},
+            threshold=s.effective_threshold,
+            numeric=s.numeric,
+        )
         for s in document.document_type.fields.all()
     ]
 
@@ -72,7 +80,7 @@ def _page_file(image) -> ContentFile:
 
 
 def store_result(document: Document, result, versions: dict, *, render_s: float) -> None:
-    """Replace pages, lines and fields of ``document`` in one transaction (a re-run never duplicates)."""
+    """Replace pages, lines and fields in one transaction: a re-run never duplicates them."""
     specs = {s.key: s for s in document.document_type.fields.all()}
     page_files = [_page_file(page.image) for page in result.pages]
     old_files = [p.image.name for p in document.pages.all() if p.image]
@@ -81,31 +89,48 @@ def store_result(document: Document, result, versions: dict, *, render_s: float)
         document.pages.all().delete()
         pages = []
         for index, (page, content) in enumerate(zip(result.pages, page_files)):
-            row = Page(document=document, index=index, skew_angle=page.skew_angle,
-                       width=page.image.width, height=page.image.height)
+            row = Page(
+                document=document,
+                index=index,
+                skew_angle=page.skew_angle,
+                width=page.image.width,
+                height=page.image.height,
+            )
             row.image.save(f"doc{document.pk}-p{index}.jpg", content, save=False)
             row.save()
             pages.append(row)
         TextLine.objects.bulk_create(
-            TextLine(page=pages[line.page], order=i, box=list(line.box), text=line.text,
-                     confidence=round(line.confidence, 4))
-            for page in result.pages for i, line in enumerate(page.lines)
+            TextLine(
+                page=pages[line.page],
+                order=i,
+                box=list(line.box),
+                text=line.text,
+                confidence=round(line.confidence, 4),
+            )
+            for page in result.pages
+            for i, line in enumerate(page.lines)
         )
         Field.objects.bulk_create(
             Field(
-                document=document, spec=specs[f.key],
+                document=document,
+                spec=specs[f.key],
                 page=pages[f.page] if f.page is not None else None,
-                box=list(f.box) if f.box else None, raw_text=f.raw_text, value=f.value,
+                box=list(f.box) if f.box else None,
+                raw_text=f.raw_text,
+                value=f.value,
                 confidence=round(f.confidence, 4),
                 char_confidences=[round(c, 3) for c in f.char_confidences],
                 status=Field.Status.NEEDS_REVIEW if f.reasons else Field.Status.AUTO_ACCEPTED,
-                review_reasons=f.reasons, model_version=versions[f.model],
+                review_reasons=f.reasons,
+                model_version=versions[f.model],
             )
             for f in result.fields
         )
         Document.objects.filter(pk=document.pk).update(
             page_count=len(pages),
-            model_versions={k: {"id": v.pk, "sha256": v.sha256, "name": v.name} for k, v in versions.items()},
+            model_versions={
+                k: {"id": v.pk, "sha256": v.sha256, "name": v.name} for k, v in versions.items()
+            },
             timings={**result.timings, "render_s": round(render_s, 3)},
         )
     for name in old_files:

@@ -13,9 +13,9 @@ from datetime import date
 
 import numpy as np
 from PIL import Image
+from recognition.engine.lines import find_lines
 
 from recognition.engine.charset import fold
-from recognition.engine.lines import find_lines
 from recognition.engine.predictor import Predictor
 from recognition.engine.preprocess import ImageError, crop_box, deskew
 
@@ -82,13 +82,23 @@ def read_pages(images: Sequence[Image.Image], general: Predictor) -> list[PageRe
             except ImageError:
                 crops.append(np.zeros((0, 0), np.uint8))
         for box, decoded in zip(boxes, general.recognize(crops)):
-            page.lines.append(OcrLine(index, box.as_tuple(), decoded.text, decoded.confidence,
-                                      decoded.char_confidences, decoded.char_spans))
+            page.lines.append(
+                OcrLine(
+                    index,
+                    box.as_tuple(),
+                    decoded.text,
+                    decoded.confidence,
+                    decoded.char_confidences,
+                    decoded.char_spans,
+                )
+            )
         pages.append(page)
     return pages
 
 
-def _reread_numeric(located: Located, page: PageResult, numeric: Predictor) -> tuple[str, float, tuple]:
+def _reread_numeric(
+    located: Located, page: PageResult, numeric: Predictor
+) -> tuple[str, float, tuple]:
     array = np.asarray(page.image.convert("L"))
     try:
         crop = crop_box(array, located.box)
@@ -102,7 +112,11 @@ def _reread_numeric(located: Located, page: PageResult, numeric: Predictor) -> t
 
 
 def read_fields(
-    pages: list[PageResult], specs: Sequence[SpecInput], numeric: Predictor, *, today: date | None = None
+    pages: list[PageResult],
+    specs: Sequence[SpecInput],
+    numeric: Predictor,
+    *,
+    today: date | None = None,
 ) -> list[FieldResult]:
     lines = [line for page in pages for line in page.lines]
     sizes = [page.image.size for page in pages]
@@ -120,22 +134,36 @@ def read_fields(
             text, conf, confs = _reread_numeric(loc, pages[loc.page], numeric)
             model = "numeric"
         value = fold(text).strip(_VALUE_STRIP)
-        results[spec.key] = FieldResult(spec.key, loc.page, loc.box, text, value, conf, confs, [],
-                                        model, loc.method)
+        results[spec.key] = FieldResult(
+            spec.key, loc.page, loc.box, text, value, conf, confs, [], model, loc.method
+        )
     values = {key: r.value for key, r in results.items()}
     for spec in specs:
         result = results[spec.key]
-        result.reasons = route(spec, result.value, result.confidence, values, found=result.box is not None,
-                               today=today)
+        result.reasons = route(
+            spec, result.value, result.confidence, values, found=result.box is not None, today=today
+        )
     return [results[s.key] for s in specs]
 
 
-def route(spec: SpecInput, value: str, confidence: float, values: dict[str, str], *, found: bool,
-          today: date | None = None) -> list[dict]:
+def route(
+    spec: SpecInput,
+    value: str,
+    confidence: float,
+    values: dict[str, str],
+    *,
+    found: bool,
+    today: date | None = None,
+) -> list[dict]:
     """Review reasons of one field value; an empty list means it can be accepted automatically."""
     if not found or not value:
         if spec.required:
-            return [{"code": REASON_MISSING, "message": f"“{spec.label}” was not found on the document."}]
+            return [
+                {
+                    "code": REASON_MISSING,
+                    "message": f"“{spec.label}” was not found on the document.",
+                }
+            ]
         return []
     ctx = FieldContext(kind=spec.kind, required=spec.required, other_values=values, today=today)
     outcome = run_rules(value, ctx, build_rules(spec.kind, spec.rules))
@@ -143,11 +171,17 @@ def route(spec: SpecInput, value: str, confidence: float, values: dict[str, str]
 
 
 def recognize_document(
-    images: Sequence[Image.Image], specs: Sequence[SpecInput], *, general: Predictor, numeric: Predictor
+    images: Sequence[Image.Image],
+    specs: Sequence[SpecInput],
+    *,
+    general: Predictor,
+    numeric: Predictor,
 ) -> DocumentResult:
     t0 = time.perf_counter()
     pages = read_pages(images, general)
     t1 = time.perf_counter()
     fields = read_fields(pages, specs, numeric)
     t2 = time.perf_counter()
-    return DocumentResult(pages, fields, {"read_pages_s": round(t1 - t0, 3), "fields_s": round(t2 - t1, 3)})
+    return DocumentResult(
+        pages, fields, {"read_pages_s": round(t1 - t0, 3), "fields_s": round(t2 - t1, 3)}
+    )

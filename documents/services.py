@@ -11,12 +11,17 @@ from django.db import IntegrityError, transaction
 from . import events, transitions
 from .exceptions import UnknownDocumentType
 from .files import sha256_bytes, validate
-from .models import Document, DocumentType
 from .limits import intake_limits
+from .models import Document, DocumentType
 from .tasks import enqueue_recognition
 
-_EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/bmp": ".bmp",
-               "image/tiff": ".tif", "application/pdf": ".pdf"}
+_EXTENSIONS = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/bmp": ".bmp",
+    "image/tiff": ".tif",
+    "application/pdf": ".pdf",
+}
 
 
 @dataclass(frozen=True)
@@ -36,8 +41,13 @@ def resolve_document_type(value: DocumentType | str | int) -> DocumentType:
 
 
 def ingest(
-    data: bytes, *, name: str, document_type: DocumentType | str | int, user=None,
-    source: str = Document.Source.WEB, external_id: str = "",
+    data: bytes,
+    *,
+    name: str,
+    document_type: DocumentType | str | int,
+    user=None,
+    source: str = Document.Source.WEB,
+    external_id: str = "",
 ) -> IngestResult:
     """Validate, deduplicate by sha256 per document type, store, then queue recognition.
 
@@ -55,8 +65,13 @@ def ingest(
     try:
         with transaction.atomic():
             document = Document(
-                sha256=sha, original_name=base, content_type=content_type, size=len(data),
-                document_type=doc_type, source=source, submitted_by=user if user and user.is_authenticated else None,
+                sha256=sha,
+                original_name=base,
+                content_type=content_type,
+                size=len(data),
+                document_type=doc_type,
+                source=source,
+                submitted_by=user if user and user.is_authenticated else None,
                 external_id=external_id[:128],
             )
             document.file.save(stored_name, ContentFile(data), save=False)

@@ -17,9 +17,13 @@ def enqueue_recognition(document_id: int) -> None:
     from django_q.tasks import async_task
 
     transaction.on_commit(
-        lambda: async_task("documents.tasks.recognize_document", document_id,
-                           task_name=f"recognize-{document_id}-{timezone.now():%H%M%S%f}",
-                           group="recognition", sync=settings.OCR_TASKS_SYNC)
+        lambda: async_task(
+            "documents.tasks.recognize_document",
+            document_id,
+            task_name=f"recognize-{document_id}-{timezone.now():%H%M%S%f}",
+            group="recognition",
+            sync=settings.OCR_TASKS_SYNC,
+        )
     )
 
 

@@ -28,14 +28,19 @@ def claim_for_processing(document_id: int) -> Document | None:
     """QUEUED (or PROCESSING abandoned by a killed worker) → PROCESSING; None if not ours to do."""
     now = timezone.now()
     with transaction.atomic():
-        claimable = Q(status=S.QUEUED) | Q(status=S.PROCESSING, processing_started_at__lt=stale_before())
+        claimable = Q(status=S.QUEUED) | Q(
+            status=S.PROCESSING, processing_started_at__lt=stale_before()
+        )
         before = Document.objects.filter(pk=document_id).values_list("status", flat=True).first()
         if before is None:
             return None
         from django.db.models import F
 
         updated = Document.objects.filter(claimable, pk=document_id).update(
-            status=S.PROCESSING, processing_started_at=now, attempts=F("attempts") + 1, updated_at=now
+            status=S.PROCESSING,
+            processing_started_at=now,
+            attempts=F("attempts") + 1,
+            updated_at=now,
         )
         if not updated:
             return None

@@ -37,9 +37,13 @@ class DocumentListView(DocumentQuerysetMixin, ListView):
     context_object_name = "documents"
 
     def get_queryset(self):
-        qs = super().get_queryset().annotate(
-            n_fields=Count("fields"),
-            n_review=Count("fields", filter=Q(fields__status=Field.Status.NEEDS_REVIEW)),
+        qs = (
+            super()
+            .get_queryset()
+            .annotate(
+                n_fields=Count("fields"),
+                n_review=Count("fields", filter=Q(fields__status=Field.Status.NEEDS_REVIEW)),
+            )
         )
         status = self.request.GET.get("status")
         if status in Document.Status.values:
@@ -53,8 +57,10 @@ class DocumentListView(DocumentQuerysetMixin, ListView):
         ctx = super().get_context_data(**kwargs)
         ctx["statuses"] = Document.Status.choices
         ctx["types"] = DocumentType.objects.filter(active=True)
-        ctx["busy"] = any(d.status in (Document.Status.QUEUED, Document.Status.PROCESSING)
-                          for d in ctx["documents"])
+        ctx["busy"] = any(
+            d.status in (Document.Status.QUEUED, Document.Status.PROCESSING)
+            for d in ctx["documents"]
+        )
         return ctx
 
 
@@ -76,19 +82,32 @@ class UploadView(LoginRequiredMixin, TemplateView):
         """One file per request (the page sends each dropped file on its own, with progress)."""
         upload = request.FILES.get("file")
         if upload is None:
-            return JsonResponse({"code": "no_file", "error": _("Choose a file to upload.")}, status=400)
+            return JsonResponse(
+                {"code": "no_file", "error": _("Choose a file to upload.")}, status=400
+            )
         try:
             result = services.ingest(
-                upload.read(), name=upload.name, document_type=request.POST.get("document_type", ""),
-                user=request.user, source=Document.Source.WEB,
+                upload.read(),
+                name=upload.name,
+                document_type=request.POST.get("document_type", ""),
+                user=request.user,
+                source=Document.Source.WEB,
             )
         except IntakeError as exc:
-            return JsonResponse({"code": exc.code, "error": exc.message, "name": upload.name},
-                                status=exc.http_status)
+            return JsonResponse(
+                {"code": exc.code, "error": exc.message, "name": upload.name},
+                status=exc.http_status,
+            )
         doc = result.document
         return JsonResponse(
-            {"id": doc.pk, "status": doc.status, "status_label": doc.get_status_display(),
-             "created": result.created, "name": upload.name, "url": doc.get_absolute_url()},
+            {
+                "id": doc.pk,
+                "status": doc.status,
+                "status_label": doc.get_status_display(),
+                "created": result.created,
+                "name": upload.name,
+                "url": doc.get_absolute_url(),
+            },
             status=201 if result.created else 200,
         )
 
@@ -104,8 +123,12 @@ class DocumentDetailView(DocumentQuerysetMixin, DetailView):
         pages = list(doc.pages.all())
         for page in pages:
             page.field_boxes = [f for f in fields if f.page_id == page.pk and f.box]
-        ctx.update(fields=fields, pages=pages, events=doc.events.select_related("actor")[:200],
-                   can_rerun=is_supervisor(self.request.user))
+        ctx.update(
+            fields=fields,
+            pages=pages,
+            events=doc.events.select_related("actor")[:200],
+            can_rerun=is_supervisor(self.request.user),
+        )
         return ctx
 
 
@@ -125,11 +148,16 @@ class RerunView(LoginRequiredMixin, UserPassesTestMixin, View):
 @login_required
 def document_status(request, pk: int):
     doc = get_object_or_404(documents_for(request.user), pk=pk)
-    return JsonResponse({
-        "id": doc.pk, "status": doc.status, "status_label": doc.get_status_display(),
-        "error": doc.error, "fields": doc.fields.count(),
-        "needs_review": doc.fields.filter(status=Field.Status.NEEDS_REVIEW).count(),
-    })
+    return JsonResponse(
+        {
+            "id": doc.pk,
+            "status": doc.status,
+            "status_label": doc.get_status_display(),
+            "error": doc.error,
+            "fields": doc.fields.count(),
+            "needs_review": doc.fields.filter(status=Field.Status.NEEDS_REVIEW).count(),
+        }
+    )
 
 
 @login_required
@@ -153,8 +181,14 @@ def field_crop(request, pk: int):
         image.load()
     x0, y0, x1, y1 = field.box
     pad = max(8, int((y1 - y0) * 0.6))
-    crop = image.crop((max(0, x0 - pad), max(0, y0 - pad), min(image.width, x1 + pad),
-                       min(image.height, y1 + pad)))
+    crop = image.crop(
+        (
+            max(0, x0 - pad),
+            max(0, y0 - pad),
+            min(image.width, x1 + pad),
+            min(image.height, y1 + pad),
+        )
+    )
     out = io.BytesIO()
     crop.save(out, "PNG")
     response = HttpResponse(out.getvalue(), content_type="image/png")

@@ -25,8 +25,11 @@ def rescue_stuck_documents() -> dict:
     requeued = failed = 0
     for document in stuck:
         if document.attempts >= settings.OCR_MAX_ATTEMPTS and document.status == S.PROCESSING:
-            transitions.fail(document.pk, f"Gave up after {document.attempts} attempts: the worker "
-                                          "stopped (killed, out of memory or timed out).")
+            transitions.fail(
+                document.pk,
+                f"Gave up after {document.attempts} attempts: the worker "
+                "stopped (killed, out of memory or timed out).",
+            )
             failed += 1
         elif transitions.requeue(document):
             enqueue_recognition(document.pk)

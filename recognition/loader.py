@@ -36,14 +36,20 @@ def register_shipped(kind: str) -> ModelVersion:
     try:
         with transaction.atomic():
             version, created = ModelVersion.objects.get_or_create(
-                kind=kind, sha256=sha,
-                defaults={"name": f"shipped-{sha[:8]}", "checkpoint": SHIPPED[kind],
-                          "notes": "Shipped with the application (see recognition/weights/MODEL_CARD.md)."},
+                kind=kind,
+                sha256=sha,
+                defaults={
+                    "name": f"shipped-{sha[:8]}",
+                    "checkpoint": SHIPPED[kind],
+                    "notes": "Shipped with the app (recognition/weights/MODEL_CARD.md).",
+                },
             )
             if not ModelVersion.objects.filter(kind=kind, active=True).exists():
                 from django.utils import timezone
 
-                ModelVersion.objects.filter(pk=version.pk).update(active=True, activated_at=timezone.now())
+                ModelVersion.objects.filter(pk=version.pk).update(
+                    active=True, activated_at=timezone.now()
+                )
                 version.refresh_from_db()
     except IntegrityError:  # another worker registered it at the same moment
         version = ModelVersion.objects.get(kind=kind, active=True)

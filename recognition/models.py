@@ -15,17 +15,19 @@ class ModelVersion(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     name = models.CharField(max_length=80)
     checkpoint = models.CharField(
-        max_length=500, help_text=_("Path of the checkpoint file (relative to the weights folder "
-                                    "or absolute).")
+        max_length=500,
+        help_text=_("Path of the checkpoint file (relative to the weights folder or absolute)."),
     )
     sha256 = models.CharField(max_length=64, db_index=True)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
     training_data = models.JSONField(default=dict, blank=True)
     metrics = models.JSONField(default=dict, blank=True)
     active = models.BooleanField(default=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     activated_at = models.DateTimeField(null=True, blank=True)
     notes = models.TextField(blank=True)
@@ -33,8 +35,9 @@ class ModelVersion(models.Model):
     class Meta:
         ordering = ["kind", "-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["kind"], condition=models.Q(active=True),
-                                    name="one_active_version_per_kind"),
+            models.UniqueConstraint(
+                fields=["kind"], condition=models.Q(active=True), name="one_active_version_per_kind"
+            ),
             models.UniqueConstraint(fields=["kind", "sha256"], name="uniq_checkpoint_per_kind"),
         ]
 

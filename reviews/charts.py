@@ -34,8 +34,9 @@ def bar_chart(points: Sequence[tuple[str, float]], *, title: str) -> SafeString:
     return _frame("".join(bars) + f'<text x="{PAD}" y="14" class="axis">max {top}</text>', title)
 
 
-def stacked_bars(points: Sequence[tuple[str, float, float]], *, labels: tuple[str, str],
-                 title: str) -> SafeString:
+def stacked_bars(
+    points: Sequence[tuple[str, float, float]], *, labels: tuple[str, str], title: str
+) -> SafeString:
     if not points:
         return bar_chart([], title=title)
     top = max(a + b for _, a, b in points) or 1
@@ -52,8 +53,10 @@ def stacked_bars(points: Sequence[tuple[str, float, float]], *, labels: tuple[st
             f"<title>{escape(label)} {escape(labels[1])}: {b}</title></rect>"
             f'<text x="{x + step / 2:.1f}" y="{H - PAD + 14}" text-anchor="middle" class="tick">{escape(label)}</text>'
         )
-    legend = (f'<rect x="{W - 200}" y="4" width="10" height="10" class="bar auto"/>'
-              f'<text x="{W - 185}" y="13" class="axis">{escape(labels[0])}</text>'
-              f'<rect x="{W - 100}" y="4" width="10" height="10" class="bar review"/>'
-              f'<text x="{W - 85}" y="13" class="axis">{escape(labels[1])}</text>')
+    legend = (
+        f'<rect x="{W - 200}" y="4" width="10" height="10" class="bar auto"/>'
+        f'<text x="{W - 185}" y="13" class="axis">{escape(labels[0])}</text>'
+        f'<rect x="{W - 100}" y="4" width="10" height="10" class="bar review"/>'
+        f'<text x="{W - 85}" y="13" class="axis">{escape(labels[1])}</text>'
+    )
     return _frame("".join(parts) + legend, title)

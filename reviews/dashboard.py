@@ -38,28 +38,48 @@ def summary(days: int = 14) -> dict:
     by_status = Counter(dict(fields.values_list("status").annotate(n=Count("id"))))
     reviewed = by_status[S.CORRECTED] + by_status[S.CONFIRMED] + by_status[S.NEEDS_REVIEW]
     docs = Document.objects.filter(created_at__gte=since)
-    docs_per_day = dict(docs.annotate(day=TruncDate("created_at")).values_list("day")
-                        .annotate(n=Count("id")).values_list("day", "n"))
+    docs_per_day = dict(
+        docs.annotate(day=TruncDate("created_at"))
+        .values_list("day")
+        .annotate(n=Count("id"))
+        .values_list("day", "n")
+    )
     fields_per_day = defaultdict(lambda: {"auto": 0, "review": 0})
-    for day, status, n in (fields.annotate(day=TruncDate("created_at"))
-                           .values_list("day", "status").annotate(n=Count("id"))):
+    for day, status, n in (
+        fields.annotate(day=TruncDate("created_at"))
+        .values_list("day", "status")
+        .annotate(n=Count("id"))
+    ):
         fields_per_day[day]["auto" if status == S.AUTO_ACCEPTED else "review"] += n
     touched_docs = docs.filter(fields__status__in=[S.NEEDS_REVIEW, *DECIDED]).distinct().count()
-    finished_docs = docs.filter(status__in=[Document.Status.COMPLETED, Document.Status.NEEDS_REVIEW]).count()
+    finished_docs = docs.filter(
+        status__in=[Document.Status.COMPLETED, Document.Status.NEEDS_REVIEW]
+    ).count()
 
     by_kind = defaultdict(lambda: {"decided": 0, "corrected": 0})
-    for kind, status, n in (fields.filter(status__in=DECIDED).values_list("spec__kind", "status")
-                            .annotate(n=Count("id"))):
+    for kind, status, n in (
+        fields.filter(status__in=DECIDED)
+        .values_list("spec__kind", "status")
+        .annotate(n=Count("id"))
+    ):
         by_kind[kind]["decided"] += n
         by_kind[kind]["corrected"] += n if status == S.CORRECTED else 0
-    decisions = Event.objects.filter(created_at__gte=since, kind__in=["field_corrected", "field_confirmed"])
-    seconds = [e["seconds"] for e in decisions.values_list("detail", flat=True)
-               if isinstance(e, dict) and isinstance(e.get("seconds"), (int, float))]
+    decisions = Event.objects.filter(
+        created_at__gte=since, kind__in=["field_corrected", "field_confirmed"]
+    )
+    seconds = [
+        e["seconds"]
+        for e in decisions.values_list("detail", flat=True)
+        if isinstance(e, dict) and isinstance(e.get("seconds"), (int, float))
+    ]
     queue = Field.objects.filter(status=S.NEEDS_REVIEW)
     oldest = queue.aggregate(t=Min("document__created_at"))["t"]
     per_version = []
-    for name, kind, status, n in (fields.values_list("model_version__name", "model_version__kind", "status")
-                                  .annotate(n=Count("id")).order_by("model_version__name")):
+    for name, kind, status, n in (
+        fields.values_list("model_version__name", "model_version__kind", "status")
+        .annotate(n=Count("id"))
+        .order_by("model_version__name")
+    ):
         per_version.append((name or "—", kind or "—", status, n))
     versions = defaultdict(lambda: {"fields": 0, "auto": 0, "corrected": 0, "kind": ""})
     for name, kind, status, n in per_version:
@@ -78,14 +98,22 @@ def summary(days: int = 14) -> dict:
         "no_touch_docs": (finished_docs - touched_docs) / finished_docs if finished_docs else None,
         "correction_by_kind": sorted(
             ((k, v["corrected"] / v["decided"], v["decided"]) for k, v in by_kind.items()),
-            key=lambda row: -row[1]),
+            key=lambda row: -row[1],
+        ),
         "median_review_s": statistics.median(seconds) if seconds else None,
         "queue_length": queue.count(),
         "oldest_age": timezone.now() - oldest if oldest else None,
         "versions": sorted(versions.items()),
-        "docs_chart": bar_chart([(d.strftime("%m-%d"), docs_per_day.get(d, 0)) for d in day_keys],
-                                title=str(_("Documents per day"))),
+        "docs_chart": bar_chart(
+            [(d.strftime("%m-%d"), docs_per_day.get(d, 0)) for d in day_keys],
+            title=str(_("Documents per day")),
+        ),
         "fields_chart": stacked_bars(
-            [(d.strftime("%m-%d"), fields_per_day[d]["auto"], fields_per_day[d]["review"]) for d in day_keys],
-            labels=(str(_("auto-accepted")), str(_("reviewed"))), title=str(_("Fields per day"))),
+            [
+                (d.strftime("%m-%d"), fields_per_day[d]["auto"], fields_per_day[d]["review"])
+                for d in day_keys
+            ],
+            labels=(str(_("auto-accepted")), str(_("reviewed"))),
+            title=str(_("Fields per day")),
+        ),
     }

@@ -11,10 +11,16 @@ from documents.models import Field
 class Claim(models.Model):
     """A clerk's lease on one field. Expired or released claims leave the field to the queue."""
 
-    field = models.OneToOneField(Field, on_delete=models.CASCADE, primary_key=True,
-                                 related_name="claim")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                             on_delete=models.CASCADE, related_name="claims")
+    field = models.OneToOneField(
+        Field, on_delete=models.CASCADE, primary_key=True, related_name="claim"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="claims",
+    )
     claimed_at = models.DateTimeField(null=True, blank=True)
     locked_until = models.DateTimeField(null=True, blank=True, db_index=True)
 

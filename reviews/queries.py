@@ -24,10 +24,14 @@ def open_fields(*, document_type: str = "", kind: str = "", reason: str = "") ->
 
 def unclaimed(qs: QuerySet[Field]) -> QuerySet[Field]:
     now = timezone.now()
-    return qs.filter(Q(claim__isnull=True) | Q(claim__locked_until__isnull=True)
-                     | Q(claim__locked_until__lte=now))
+    return qs.filter(
+        Q(claim__isnull=True)
+        | Q(claim__locked_until__isnull=True)
+        | Q(claim__locked_until__lte=now)
+    )
 
 
 def held_by(user) -> QuerySet[Field]:
-    return Field.objects.filter(status=Field.Status.NEEDS_REVIEW, claim__user=user,
-                                claim__locked_until__gt=timezone.now())
+    return Field.objects.filter(
+        status=Field.Status.NEEDS_REVIEW, claim__user=user, claim__locked_until__gt=timezone.now()
+    )

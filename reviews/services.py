@@ -43,8 +43,14 @@ def _take(field: Field, user, now) -> bool:
     )
 
 
-def claim_next(user, *, document_type: str = "", kind: str = "", reason: str = "",
-               exclude: tuple[int, ...] = ()) -> Field | None:
+def claim_next(
+    user,
+    *,
+    document_type: str = "",
+    kind: str = "",
+    reason: str = "",
+    exclude: tuple[int, ...] = (),
+) -> Field | None:
     """The next field for ``user``: the one they already hold, else the oldest free one."""
     now = timezone.now()
     held = queries.held_by(user).exclude(pk__in=exclude).first()
@@ -69,16 +75,22 @@ def claim(field_id: int, user) -> Field:
         raise NotUnderReview("This field has already been decided.")
     if not _take(field, user, timezone.now()):
         holder = Claim.objects.filter(field=field).select_related("user").first()
-        raise LeaseLost(f"{holder.user} is reviewing this field right now." if holder and holder.user
-                        else "Another clerk is reviewing this field right now.")
+        raise LeaseLost(
+            f"{holder.user} is reviewing this field right now."
+            if holder and holder.user
+            else "Another clerk is reviewing this field right now."
+        )
     return field
 
 
 def heartbeat(field_id: int, user) -> bool:
     """Extend the lease while the review page is open; False if it was lost."""
     now = timezone.now()
-    return bool(Claim.objects.filter(field_id=field_id, user=user, locked_until__gt=now).update(
-        locked_until=now + lease()))
+    return bool(
+        Claim.objects.filter(field_id=field_id, user=user, locked_until__gt=now).update(
+            locked_until=now + lease()
+        )
+    )
 
 
 def release(field_id: int, user) -> None:
@@ -88,11 +100,13 @@ def release(field_id: int, user) -> None:
 
 def force_release(field_id: int, supervisor) -> bool:
     released = Claim.objects.filter(field_id=field_id, locked_until__gt=timezone.now()).update(
-        locked_until=None, user=None)
+        locked_until=None, user=None
+    )
     if released:
         field = Field.objects.select_related("document", "spec").get(pk=field_id)
-        events.field_decided(field, actor=supervisor, kind="claim_force_released",
-                             before=None, after=None)
+        events.field_decided(
+            field, actor=supervisor, kind="claim_force_released", before=None, after=None
+        )
     return bool(released)
 
 
@@ -112,41 +126,65 @@ def check_value(field: Field, value: str) -> list[dict]:
     return [{"code": f.code, "message": f.message} for f in outcome.failures]
 
 
-def decide(field_id: int, user, value: str, *, version: int, seconds: float | None = None,
-           override_reason: str = "") -> Decision:
+def decide(
+    field_id: int,
+    user,
+    value: str,
+    *,
+    version: int,
+    seconds: float | None = None,
+    override_reason: str = "",
+) -> Decision:
     """Accept or correct a field; refuses a lost lease, a stale version or a still-failing value."""
     now = timezone.now()
     field = Field.objects.select_related("document", "spec", "model_version").get(pk=field_id)
     if field.status != Field.Status.NEEDS_REVIEW:
         raise NotUnderReview("This field was already decided by someone else.", status=field.status)
     if not Claim.objects.filter(field=field, user=user, locked_until__gt=now).exists():
-        raise LeaseLost("Your hold on this field expired or was released; it may be with another "
-                        "clerk now. Open the next field to continue.")
+        raise LeaseLost(
+            "Your hold on this field expired or was released; it may be with another "
+            "clerk now. Open the next field to continue."
+        )
     if field.version != version:
-        raise StaleVersion("This field changed since you opened it. Reload to see the new value.",
-                           current_version=field.version)
+        raise StaleVersion(
+            "This field changed since you opened it. Reload to see the new value.",
+            current_version=field.version,
+        )
     value = fold_text(value).strip() if value else ""
     failures = check_value(field, value)
     if failures and not override_reason.strip():
-        raise RulesStillFail("The value still breaks a rule: " + "; ".join(f["message"] for f in failures),
-                             failures=failures)
+        raise RulesStillFail(
+            "The value still breaks a rule: " + "; ".join(f["message"] for f in failures),
+            failures=failures,
+        )
     status = Field.Status.CONFIRMED if value == field.value else Field.Status.CORRECTED
-    before = {"value": field.value, "raw_text": field.raw_text, "confidence": field.confidence,
-              "status": field.status, "model_version": field.model_version_id,
-              "reasons": field.reason_codes}
+    before = {
+        "value": field.value,
+        "raw_text": field.raw_text,
+        "confidence": field.confidence,
+        "status": field.status,
+        "model_version": field.model_version_id,
+        "reasons": field.reason_codes,
+    }
     with transaction.atomic():
-        changed = Field.objects.filter(pk=field.pk, version=version,
-                                       status=Field.Status.NEEDS_REVIEW).update(
-            value=value, status=status, version=F("version") + 1, updated_at=now)
+        changed = Field.objects.filter(
+            pk=field.pk, version=version, status=Field.Status.NEEDS_REVIEW
+        ).update(value=value, status=status, version=F("version") + 1, updated_at=now)
         if not changed:
-            raise StaleVersion("This field changed since you opened it. Reload to see the new value.")
+            raise StaleVersion(
+                "This field changed since you opened it. Reload to see the new value."
+            )
         Claim.objects.filter(field=field).update(locked_until=None, user=None)
         field.refresh_from_db()
         events.field_decided(
-            field, actor=user, kind=f"field_{status}", before=before,
+            field,
+            actor=user,
+            kind=f"field_{status}",
+            before=before,
             after={"value": value, "status": status},
             seconds=round(seconds, 1) if seconds is not None else None,
-            override_reason=override_reason.strip(), rule_failures=failures,
+            override_reason=override_reason.strip(),
+            rule_failures=failures,
         )
         completed = transitions.complete_if_reviewed(field.document, actor=user)
     return Decision(field, status, completed)

@@ -59,12 +59,17 @@ class QueueView(ClerkMixin, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         filters = _filters(self.request)
-        qs = queries.open_fields(**filters).select_related("document__document_type", "spec",
-                                                            "claim__user")
+        qs = queries.open_fields(**filters).select_related(
+            "document__document_type", "spec", "claim__user"
+        )
         ctx.update(
-            filters=filters, fields=qs[:200], total=qs.count(),
-            types=DocumentType.objects.filter(active=True), kinds=FieldKind.choices,
-            reasons=dashboard.REASON_LABELS, now=timezone.now(),
+            filters=filters,
+            fields=qs[:200],
+            total=qs.count(),
+            types=DocumentType.objects.filter(active=True),
+            kinds=FieldKind.choices,
+            reasons=dashboard.REASON_LABELS,
+            now=timezone.now(),
             supervisor=is_supervisor(self.request.user),
         )
         return ctx
@@ -103,8 +108,11 @@ class ReviewView(ClerkMixin, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         field = get_object_or_404(
-            Field.objects.select_related("document__document_type", "spec", "page", "model_version"),
-            pk=kwargs["pk"])
+            Field.objects.select_related(
+                "document__document_type", "spec", "page", "model_version"
+            ),
+            pk=kwargs["pk"],
+        )
         chars = list(field.value)
         confs = field.char_confidences if len(field.char_confidences) == len(chars) else []
         ctx.update(
@@ -120,7 +128,9 @@ class ReviewView(ClerkMixin, TemplateView):
 
 
 def _json_error(exc: ReviewError) -> JsonResponse:
-    return JsonResponse({"code": exc.code, "error": exc.message, **exc.detail}, status=exc.http_status)
+    return JsonResponse(
+        {"code": exc.code, "error": exc.message, **exc.detail}, status=exc.http_status
+    )
 
 
 @login_required
@@ -130,7 +140,10 @@ def decide(request, pk: int):
     data = json.loads(request.body or "{}")
     try:
         decision = services.decide(
-            pk, request.user, str(data.get("value", "")), version=int(data.get("version", 0)),
+            pk,
+            request.user,
+            str(data.get("value", "")),
+            version=int(data.get("version", 0)),
             seconds=float(data["seconds"]) if data.get("seconds") is not None else None,
             override_reason=str(data.get("override_reason", "")),
         )
@@ -138,8 +151,13 @@ def decide(request, pk: int):
         return _json_error(exc)
     except Field.DoesNotExist:
         return JsonResponse({"code": "not_found", "error": _("No such field.")}, status=404)
-    return JsonResponse({"status": decision.status, "document_completed": decision.document_completed,
-                         "version": decision.field.version})
+    return JsonResponse(
+        {
+            "status": decision.status,
+            "document_completed": decision.document_completed,
+            "version": decision.field.version,
+        }
+    )
 
 
 @login_required
@@ -196,6 +214,9 @@ class DashboardView(RoleMixin, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx.update(dashboard.summary(days=int(self.request.GET.get("days", 14))))
-        ctx["holders"] = Claim.objects.filter(locked_until__gt=timezone.now()).values(
-            "user__username").annotate(n=Count("field"))
+        ctx["holders"] = (
+            Claim.objects.filter(locked_until__gt=timezone.now())
+            .values("user__username")
+            .annotate(n=Count("field"))
+        )
         return ctx

@@ -20,16 +20,26 @@ def png(size=(800, 400), color="white") -> bytes:
     return buffer.getvalue()
 
 
-def document_with_fields(doc_type: DocumentType, values: dict[str, tuple[str, float, list[str]]],
-                         *, status: str = Document.Status.NEEDS_REVIEW) -> Document:
+def document_with_fields(
+    doc_type: DocumentType,
+    values: dict[str, tuple[str, float, list[str]]],
+    *,
+    status: str = Document.Status.NEEDS_REVIEW,
+) -> Document:
     """A recognised document whose fields hold ``values``: key → (value, confidence, reason codes).
 
     Fields with reasons need review, the others are auto-accepted.
     """
     n = next(_counter)
     data = png(color=(255, 255, 255 - n % 50))
-    doc = Document(sha256=hashlib.sha256(data).hexdigest(), original_name=f"bill-{n}.png",
-                   content_type="image/png", size=len(data), document_type=doc_type, status=status)
+    doc = Document(
+        sha256=hashlib.sha256(data).hexdigest(),
+        original_name=f"bill-{n}.png",
+        content_type="image/png",
+        size=len(data),
+        document_type=doc_type,
+        status=status,
+    )
     doc.file.save(f"bill-{n}.png", ContentFile(data), save=False)
     doc.save()
     page = Page(document=doc, index=0, width=800, height=400)
@@ -38,8 +48,13 @@ def document_with_fields(doc_type: DocumentType, values: dict[str, tuple[str, fl
     specs = {s.key: s for s in doc_type.fields.all()}
     for i, (key, (value, confidence, reasons)) in enumerate(values.items()):
         Field.objects.create(
-            document=doc, spec=specs[key], page=page, box=[10, 10 + 40 * i, 300, 40 + 40 * i],
-            raw_text=value, value=value, confidence=confidence,
+            document=doc,
+            spec=specs[key],
+            page=page,
+            box=[10, 10 + 40 * i, 300, 40 + 40 * i],
+            raw_text=value,
+            value=value,
+            confidence=confidence,
             char_confidences=[confidence] * len(value),
             status=Field.Status.NEEDS_REVIEW if reasons else Field.Status.AUTO_ACCEPTED,
             review_reasons=[{"code": r, "message": f"reason {r}"} for r in reasons],

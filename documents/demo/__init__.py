@@ -10,5 +10,11 @@ from documents.demo.render import Bill, bills_to_pdf, render_bill, save_bill
 from documents.demo.types import DEMO_TYPES, FIELD_KINDS, demo_type
 
 __all__ = [
-    "DEMO_TYPES", "FIELD_KINDS", "Bill", "bills_to_pdf", "demo_type", "render_bill", "save_bill",
+    "DEMO_TYPES",
+    "FIELD_KINDS",
+    "Bill",
+    "bills_to_pdf",
+    "demo_type",
+    "render_bill",
+    "save_bill",
 ]

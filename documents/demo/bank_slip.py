@@ -18,7 +18,16 @@ SIZE = (1600, 900)
 _RULE = (60, 60, 60)
 _SHADE = (234, 240, 248)
 _PURPOSES = (
-    "货款", "工资", "往来款", "服务费", "房租", "报销款", "借款", "还款", "采购款", "咨询费",
+    "货款",
+    "工资",
+    "往来款",
+    "服务费",
+    "房租",
+    "报销款",
+    "借款",
+    "还款",
+    "采购款",
+    "咨询费",
 )
 
 
@@ -49,8 +58,10 @@ def _slip_number_box(page: Page, style: Style, number: str) -> None:
     page.hline(rx0 + 6, rx1 - 6, ry0 - 6, _RULE, 1)
     label = page.label_text("slip_number")
     size = style.label_size - 2
-    page.label("slip_number", page.text(((rx0 + rx1) / 2, ry0 - 26), label, style.label_font, size,
-                                        anchor="mm"))
+    page.label(
+        "slip_number",
+        page.text(((rx0 + rx1) / 2, ry0 - 26), label, style.label_font, size, anchor="mm"),
+    )
     x = rx0 + w * 0.02 + page.rng.uniform(0, 10)
     y = (ry0 + ry1) / 2 + page.jitter(4)
     page.value("slip_number", number, page.text((x, y), number, style.value_font, style.value_size))
@@ -65,16 +76,22 @@ def render(page: Page, vg: ValueGenerator) -> None:
     values = _values(page, vg, bank.name, day)
     dx, dy = page.jitter(w * 0.012), page.jitter(h * 0.012)
 
-    title = bank.name + rng.choice(("业务回单", "电子回单", "客户回单")) + rng.choice(
-        ("（付款）", "（转账）", "")
+    title = (
+        bank.name
+        + rng.choice(("业务回单", "电子回单", "客户回单"))
+        + rng.choice(("（付款）", "（转账）", ""))
     )
     title_font = rng.choice(("noto-serif-sc-bold", "noto-sans-sc-bold"))
     tbox = page.text((w / 2 + dx, 64 + dy), title, title_font, 46, anchor="mm")
     draw_logo(page, (tbox[0] - 42, 64 + dy), 24, bank.colour)
     page.hline(tbox[0], tbox[2], tbox[3] + 10, INK, 2)
     channel = rng.choice(("网上银行", "柜面", "手机银行", "企业网银"))
-    page.text((60 + dx, 165 + dy), f"币种：人民币    交易渠道：{channel}", style.label_font,
-              style.label_size - 2)
+    page.text(
+        (60 + dx, 165 + dy),
+        f"币种：人民币    交易渠道：{channel}",
+        style.label_font,
+        style.label_size - 2,
+    )
     _slip_number_box(page, style, values["slip_number"])
 
     x0, x1 = 50 + dx, w - 50 + dx
@@ -86,8 +103,12 @@ def render(page: Page, vg: ValueGenerator) -> None:
     if rng.random() < 0.4:
         money.reverse()
     rows = [
-        ("payer_name", "payee_name"), ("payer_account", "payee_account"),
-        ("payer_bank", "payee_bank"), *money, ("purpose", "serial_number"), ("备注", None),
+        ("payer_name", "payee_name"),
+        ("payer_account", "payee_account"),
+        ("payer_bank", "payee_bank"),
+        *money,
+        ("purpose", "serial_number"),
+        ("备注", None),
     ]
     top = 200 + dy
     shade = rng.random() < 0.5
@@ -104,21 +125,37 @@ def render(page: Page, vg: ValueGenerator) -> None:
                 page.vline(lx0, y0, y1, _RULE, 2)
             cy = (y0 + y1) / 2
             if key == "备注":
-                page.text(((lx0 + lx1) / 2, cy), "备注", style.label_font, style.label_size,
-                          anchor="mm")
+                page.text(
+                    ((lx0 + lx1) / 2, cy), "备注", style.label_font, style.label_size, anchor="mm"
+                )
                 note = f"手续费：0.00元    验证码：{code_chars(rng, 10)}"
                 page.text((vx0 + 14, cy), note, style.label_font, style.label_size - 2)
                 continue
             label = page.label_text(key)
-            lsize = page.fit_size(label, style.label_font, style.label_size, lx1 - lx0 - 12,
-                                  floor=style.label_size - 6)
-            page.label(key, page.text(((lx0 + lx1) / 2, cy + page.jitter(2)), label,
-                                      style.label_font, lsize, anchor="mm"))
+            lsize = page.fit_size(
+                label,
+                style.label_font,
+                style.label_size,
+                lx1 - lx0 - 12,
+                floor=style.label_size - 6,
+            )
+            page.label(
+                key,
+                page.text(
+                    ((lx0 + lx1) / 2, cy + page.jitter(2)),
+                    label,
+                    style.label_font,
+                    lsize,
+                    anchor="mm",
+                ),
+            )
             text = values[key]
-            size = page.fit_size(text, style.value_font, style.value_size, vx1 - vx0 - 28,
-                                 floor=style.value_size - 4)
-            box = page.text((vx0 + 12 + rng.uniform(0, 8), cy + page.jitter(3)), text,
-                            style.value_font, size)
+            size = page.fit_size(
+                text, style.value_font, style.value_size, vx1 - vx0 - 28, floor=style.value_size - 4
+            )
+            box = page.text(
+                (vx0 + 12 + rng.uniform(0, 8), cy + page.jitter(3)), text, style.value_font, size
+            )
             page.value(key, text, box)
         page.hline(x0, x1, y1, _RULE, 2)
     bottom = top + len(rows) * row_h
@@ -130,11 +167,25 @@ def render(page: Page, vg: ValueGenerator) -> None:
         f"打印次数：{rng.randrange(1, 4)}"
     )
     page.text((x0 + 10, bottom + 36), footer, style.label_font, style.label_size - 3)
-    page.text((x0 + 10, bottom + 80), "温馨提示：本回单不作为收款方发货依据，请勿重复记账。",
-              style.label_font, style.label_size - 4)
+    page.text(
+        (x0 + 10, bottom + 80),
+        "温馨提示：本回单不作为收款方发货依据，请勿重复记账。",
+        style.label_font,
+        style.label_size - 4,
+    )
     diameter = rng.randrange(200, 236)
-    centre = (round(xs[3] + (x1 - xs[3]) * rng.uniform(0.35, 0.7)),
-              round(bottom - row_h * rng.uniform(0.3, 1.4)))
+    centre = (
+        round(xs[3] + (x1 - xs[3]) * rng.uniform(0.35, 0.7)),
+        round(bottom - row_h * rng.uniform(0.3, 1.4)),
+    )
     arc = values["payer_bank"].replace(bank.short, bank.name, 1)
-    page.seals.append(Seal("round", centre, (diameter, diameter), arc, "",
-                           rng.choice(("业务专用章", "电子回单专用章", "业务专用章"))))
+    page.seals.append(
+        Seal(
+            "round",
+            centre,
+            (diameter, diameter),
+            arc,
+            "",
+            rng.choice(("业务专用章", "电子回单专用章", "业务专用章")),
+        )
+    )

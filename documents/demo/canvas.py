@@ -46,8 +46,10 @@ def _font(name: str, size: int) -> ImageFont.FreeTypeFont:
 
 def union(boxes: list[Box]) -> Box:
     return (
-        min(b[0] for b in boxes), min(b[1] for b in boxes),
-        max(b[2] for b in boxes), max(b[3] for b in boxes),
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
     )
 
 
@@ -185,8 +187,9 @@ class Page:
             left, top, right, bottom = face.getbbox(ch, anchor="ls")
             pad = 4
             glyph = Image.new("L", (right - left + 2 * pad, bottom - top + 2 * pad), 0)
-            ImageDraw.Draw(glyph).text((pad - left, pad - top), ch, font=face, fill=255,
-                                       anchor="ls")
+            ImageDraw.Draw(glyph).text(
+                (pad - left, pad - top), ch, font=face, fill=255, anchor="ls"
+            )
             glyph = glyph.rotate(rng.uniform(-4, 4), resample=Image.Resampling.BICUBIC, expand=True)
             centring = (pitch - face.getlength(ch)) / 2 if pitch else 0
             gx = round(x + left - pad + centring)

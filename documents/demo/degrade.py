@@ -16,14 +16,18 @@ import numpy as np
 Box = tuple[int, int, int, int]
 
 
-def rotate(page: np.ndarray, angle_deg: float, paper: tuple[int, int, int]) -> tuple[
-    np.ndarray, np.ndarray
-]:
+def rotate(
+    page: np.ndarray, angle_deg: float, paper: tuple[int, int, int]
+) -> tuple[np.ndarray, np.ndarray]:
     """``page`` turned by ``angle_deg`` (counter-clockwise) about its centre, same size."""
     h, w = page.shape[:2]
     matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle_deg, 1.0)
     out = cv2.warpAffine(
-        page, matrix, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+        page,
+        matrix,
+        (w, h),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
         borderValue=paper,
     )
     return out, matrix
@@ -36,8 +40,10 @@ def transform_box(box: Box, matrix: np.ndarray, size: tuple[int, int]) -> Box:
     moved = corners @ matrix.T
     w, h = size
     return (
-        max(0, math.floor(moved[:, 0].min())), max(0, math.floor(moved[:, 1].min())),
-        min(w, math.ceil(moved[:, 0].max())), min(h, math.ceil(moved[:, 1].max())),
+        max(0, math.floor(moved[:, 0].min())),
+        max(0, math.floor(moved[:, 1].min())),
+        min(w, math.ceil(moved[:, 0].max())),
+        min(h, math.ceil(moved[:, 1].max())),
     )
 
 
@@ -56,8 +62,9 @@ def paper_and_light(page: np.ndarray, rng: random.Random) -> np.ndarray:
     gy = (np.linspace(0, 1, gh, dtype=np.float32) - cy) ** 2
     vignette = 1 - rng.uniform(0.0, 0.12) * (gy[:, None] + gx[None, :])
     gain = (ys[:, None] * xs[None, :] * vignette)[:, :, None] * tint
-    gain = cv2.resize(np.clip(gain * 255, 0, 255).astype(np.uint8), (w, h),
-                      interpolation=cv2.INTER_LINEAR)
+    gain = cv2.resize(
+        np.clip(gain * 255, 0, 255).astype(np.uint8), (w, h), interpolation=cv2.INTER_LINEAR
+    )
     return cv2.multiply(page, gain, scale=1 / 255)
 
 

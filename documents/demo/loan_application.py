@@ -66,15 +66,21 @@ class _Form:
     def bar(self, text: str) -> None:
         y0, y1 = self.y, self.y + 48
         self.page.rect((self.x0, y0, self.x1, y1), _RULE, 2, fill=_BAR)
-        self.page.text((self.x0 + 14, (y0 + y1) / 2), text, self.style.label_font,
-                       self.style.label_size)
+        self.page.text(
+            (self.x0 + 14, (y0 + y1) / 2), text, self.style.label_font, self.style.label_size
+        )
         self.y = y1
 
     def label_cell(self, x0: int, x1: int, text: str, key: str | None = None) -> None:
         y0, y1 = self.y, self.y + self.row_h
         self.page.rect((x0, y0, x1, y1), _RULE, 2)
-        size = self.page.fit_size(text, self.style.label_font, self.style.label_size,
-                                  x1 - x0 - 16, floor=self.style.label_size - 6)
+        size = self.page.fit_size(
+            text,
+            self.style.label_font,
+            self.style.label_size,
+            x1 - x0 - 16,
+            floor=self.style.label_size - 6,
+        )
         centre = ((x0 + x1) / 2, (y0 + y1) / 2)
         xy, anchor = (centre, "mm") if self.centred else ((x0 + 12, centre[1]), "lm")
         box = self.page.text(xy, text, self.style.label_font, size, anchor=anchor)
@@ -99,8 +105,9 @@ class _Form:
         for i, option in enumerate(options):
             self.page.rect((x, round(cy - 11), x + 22, round(cy + 11)), INK, 2)
             if i == chosen:
-                self.page.draw.line([(x + 3, cy), (x + 10, cy + 10), (x + 28, cy - 16)],
-                                    fill=PEN_BLUE, width=4)
+                self.page.draw.line(
+                    [(x + 3, cy), (x + 10, cy + 10), (x + 28, cy - 16)], fill=PEN_BLUE, width=4
+                )
             box = self.page.text((x + 30, cy), option, self.style.label_font, size)
             x = box[2] + 26
 
@@ -161,12 +168,18 @@ def _signature(page: Page, form: _Form, values: dict[str, str]) -> Box:
     label_y = base - form.hand * 0.3
     page.text((form.x0 + 20, label_y), "申请人签字：", style.label_font, style.label_size)
     page.hline(form.x0 + 190, rx0 - 190, base + 8, INK, 1)
-    page.handwrite((form.x0 + 210 + rng.uniform(0, 30), base), values["applicant_name"],
-                   round(form.hand * 1.15), spacing=1.1)
+    page.handwrite(
+        (form.x0 + 210 + rng.uniform(0, 30), base),
+        values["applicant_name"],
+        round(form.hand * 1.15),
+        spacing=1.1,
+    )
     label = page.label_text("application_date")
     width = page.text_width(label + "：", style.label_font, style.label_size)
-    page.label("application_date", page.text((rx0 - 10 - width, label_y), label + "：",
-                                             style.label_font, style.label_size))
+    page.label(
+        "application_date",
+        page.text((rx0 - 10 - width, label_y), label + "：", style.label_font, style.label_size),
+    )
     page.hline(rx0, min(rx1, form.x1) - 20, base + 8, INK, 1)
     start = rx0 + 24 + rng.uniform(0, 20)
     box = page.handwrite((start, base), values["application_date"], form.hand)
@@ -187,10 +200,13 @@ def render(page: Page, vg: ValueGenerator) -> None:
     tbox = page.text((w / 2 + dx, 100 + dy), title, title_font, 50, anchor="mm")
     draw_logo(page, (tbox[0] - 44, 100 + dy), 26, bank.colour)
     small = style.label_size - 4
-    page.text((70 + dx, 170 + dy), "填表说明：请用黑色或蓝色钢笔、签字笔填写，字迹工整。",
-              style.label_font, small)
-    page.text((1170 + dx, 170 + dy), f"编号：{vg.digits(14)}", style.label_font, small,
-              anchor="rm")
+    page.text(
+        (70 + dx, 170 + dy),
+        "填表说明：请用黑色或蓝色钢笔、签字笔填写，字迹工整。",
+        style.label_font,
+        small,
+    )
+    page.text((1170 + dx, 170 + dy), f"编号：{vg.digits(14)}", style.label_font, small, anchor="rm")
 
     form = _Form(page, style, values, 70 + dx, 1170 + dx, 200 + dy)
     form.bar("一、申请人基本信息")
@@ -216,11 +232,14 @@ def render(page: Page, vg: ValueGenerator) -> None:
     form.bar("四、银行审核意见（以下由银行填写）")
     top = form.y
     for i, text in enumerate(("经办人：", "审核人：", "受理日期：　　年　　月　　日")):
-        page.text((form.x0 + 20 + (i % 2) * 520, top + 50 + (i // 2) * 70), text,
-                  style.label_font, style.label_size)
+        page.text(
+            (form.x0 + 20 + (i % 2) * 520, top + 50 + (i // 2) * 70),
+            text,
+            style.label_font,
+            style.label_size,
+        )
     page.rect((form.x0, top, form.x1, top + 190), _RULE, 2)
     diameter = rng.randrange(190, 226)
-    centre = (round(form.x0 + 560 + rng.uniform(90, 300)),
-              round(top + 95 + page.jitter(25)))
+    centre = (round(form.x0 + 560 + rng.uniform(90, 300)), round(top + 95 + page.jitter(25)))
     arc = branch(vg, bank).replace(bank.short, bank.name, 1)
     page.seals.append(Seal("round", centre, (diameter, diameter), arc, "", "个人信贷业务专用章"))

@@ -72,17 +72,20 @@ def seal_mask(seal: Seal) -> Image.Image:
     else:
         size = round(h * 0.15)
         _arc_text(mask, seal.arc_text, w / 2 - ring - size * 0.8, h / 2 - ring - size * 0.8, size)
-        draw.ellipse((cx - w * 0.36, cy - h * 0.11, cx + w * 0.36, cy + h * 0.11), outline=255,
-                     width=2)
+        draw.ellipse(
+            (cx - w * 0.36, cy - h * 0.11, cx + w * 0.36, cy + h * 0.11), outline=255, width=2
+        )
         middle = _face(round(h * 0.1))
         squeeze = min(1.0, w * 0.66 / middle.getlength(seal.middle_text))
         strip = Image.new("L", (round(middle.getlength(seal.middle_text)) + 4, round(h * 0.14)), 0)
-        ImageDraw.Draw(strip).text((2, strip.height / 2), seal.middle_text, font=middle, fill=255,
-                                   anchor="lm")
+        ImageDraw.Draw(strip).text(
+            (2, strip.height / 2), seal.middle_text, font=middle, fill=255, anchor="lm"
+        )
         strip = strip.resize((max(1, round(strip.width * squeeze)), strip.height))
         mask.paste(255, (round(cx - strip.width / 2), round(cy - strip.height / 2)), strip)
-        draw.text((cx, cy + h * 0.3), seal.bottom_text, font=_face(round(h * 0.12)), fill=255,
-                  anchor="mm")
+        draw.text(
+            (cx, cy + h * 0.3), seal.bottom_text, font=_face(round(h * 0.12)), fill=255, anchor="mm"
+        )
     return mask
 
 

@@ -89,18 +89,31 @@ class _Invoice:
         self.page, self.style, self.values, self.vg = page, style, values, vg
         self.shift = (page.jitter(7), page.jitter(5))
 
-    def form_text(self, xy: tuple[float, float], text: str, size: int | None = None,
-                  anchor: str = "lm") -> Box:
-        return self.page.text(xy, text, self.style.label_font, size or self.style.label_size,
-                              fill=_FORM, anchor=anchor)
+    def form_text(
+        self, xy: tuple[float, float], text: str, size: int | None = None, anchor: str = "lm"
+    ) -> Box:
+        return self.page.text(
+            xy,
+            text,
+            self.style.label_font,
+            size or self.style.label_size,
+            fill=_FORM,
+            anchor=anchor,
+        )
 
-    def printed(self, xy: tuple[float, float], text: str, *, size: int | None = None,
-                anchor: str = "lm", max_width: float | None = None) -> Box:
+    def printed(
+        self,
+        xy: tuple[float, float],
+        text: str,
+        *,
+        size: int | None = None,
+        anchor: str = "lm",
+        max_width: float | None = None,
+    ) -> Box:
         """Machine-printed fill-in, offset like the whole print run."""
         size = size or self.style.value_size
         if max_width:
-            size = self.page.fit_size(text, self.style.value_font, size, max_width,
-                                      floor=size - 5)
+            size = self.page.fit_size(text, self.style.value_font, size, max_width, floor=size - 5)
         x, y = xy[0] + self.shift[0], xy[1] + self.shift[1]
         return self.page.text((x, y), text, self.style.value_font, size, anchor=anchor)
 
@@ -149,15 +162,29 @@ def _items_table(inv: _Invoice, items: list[_Item], x0: int, x1: int, top: int) 
     ax0, ay0, ax1, ay1 = page.region("amount_total")
     tx1 = page.region("tax_total")[2]
     amount_right = ax1 - 16 + page.jitter(3)
-    edges = [x0, x0 + 440 + page.jitter(10), 0, 0, 0, amount_right - 250, amount_right,
-             amount_right + 120, x1]
+    edges = [
+        x0,
+        x0 + 440 + page.jitter(10),
+        0,
+        0,
+        0,
+        amount_right - 250,
+        amount_right,
+        amount_right + 120,
+        x1,
+    ]
     edges[2], edges[3], edges[4] = edges[1] + 160, edges[1] + 240, edges[1] + 350
     total_y = (ay0 + ay1) / 2 + page.jitter(3)
     total_top = round(total_y - 22)
     head_bottom = top + 42
     for i, head in enumerate(_HEADS):
-        size = page.fit_size(head, inv.style.label_font, inv.style.label_size - 2,
-                             edges[i + 1] - edges[i] - 8, floor=14)
+        size = page.fit_size(
+            head,
+            inv.style.label_font,
+            inv.style.label_size - 2,
+            edges[i + 1] - edges[i] - 8,
+            floor=14,
+        )
         inv.form_text(((edges[i] + edges[i + 1]) / 2, top + 21), head, size, anchor="mm")
         if i:
             page.vline(edges[i], top, total_top, _FORM, 1)
@@ -165,8 +192,16 @@ def _items_table(inv: _Invoice, items: list[_Item], x0: int, x1: int, top: int) 
     size = inv.style.value_size - 6
     for r, item in enumerate(items):
         y = head_bottom + 22 + r * 38
-        cells = (item.name, item.spec, item.unit, str(item.qty), f"{item.price:.2f}",
-                 f"{item.amount:.2f}", f"{item.rate}%", f"{item.tax:.2f}")
+        cells = (
+            item.name,
+            item.spec,
+            item.unit,
+            str(item.qty),
+            f"{item.price:.2f}",
+            f"{item.amount:.2f}",
+            f"{item.rate}%",
+            f"{item.tax:.2f}",
+        )
         for i, text in enumerate(cells):
             if not text:
                 continue
@@ -177,8 +212,13 @@ def _items_table(inv: _Invoice, items: list[_Item], x0: int, x1: int, top: int) 
     page.hline(x0, x1, total_top, _FORM, 1)
     inv.form_text(((edges[0] + edges[1]) / 2, total_y), "合　　计", anchor="mm")
     for key, right in (("amount_total", amount_right - 12), ("tax_total", tx1 - 28)):
-        box = page.text((right + page.jitter(3), total_y), inv.values[key], inv.style.value_font,
-                        inv.style.value_size, anchor="rm")
+        box = page.text(
+            (right + page.jitter(3), total_y),
+            inv.values[key],
+            inv.style.value_font,
+            inv.style.value_size,
+            anchor="rm",
+        )
         page.value(key, inv.values[key], box)
 
 
@@ -187,11 +227,17 @@ def _qr_code(page: Page, x: int, y: int, modules: int = 28, pitch: int = 4) -> N
     rng = page.rng
     cells = [(i, j) for i in range(modules) for j in range(modules) if rng.random() < 0.5]
     for ci, cj in ((0, 0), (modules - 7, 0), (0, modules - 7)):
-        cells += [(ci + i, cj + j) for i in range(7) for j in range(7)
-                  if i in (0, 6) or j in (0, 6) or (1 < i < 5 and 1 < j < 5)]
+        cells += [
+            (ci + i, cj + j)
+            for i in range(7)
+            for j in range(7)
+            if i in (0, 6) or j in (0, 6) or (1 < i < 5 and 1 < j < 5)
+        ]
     for i, j in cells:
-        page.draw.rectangle((x + i * pitch, y + j * pitch, x + i * pitch + pitch - 1,
-                             y + j * pitch + pitch - 1), fill=(0, 0, 0))
+        page.draw.rectangle(
+            (x + i * pitch, y + j * pitch, x + i * pitch + pitch - 1, y + j * pitch + pitch - 1),
+            fill=(0, 0, 0),
+        )
 
 
 def render(page: Page, vg: ValueGenerator) -> None:
@@ -206,8 +252,12 @@ def render(page: Page, vg: ValueGenerator) -> None:
 
     _qr_code(page, 60 + page.jitter(6), 22 + page.jitter(4))
     rx0, ry0, _, ry1 = page.region("invoice_code")
-    code_box = page.text((rx0 + w * 0.012 + rng.uniform(0, 8), (ry0 + ry1) / 2 + page.jitter(4)),
-                         values["invoice_code"], style.value_font, style.value_size)
+    code_box = page.text(
+        (rx0 + w * 0.012 + rng.uniform(0, 8), (ry0 + ry1) / 2 + page.jitter(4)),
+        values["invoice_code"],
+        style.value_font,
+        style.value_size,
+    )
     page.value("invoice_code", values["invoice_code"], code_box)
 
     title = f"{province}增值税普通发票"
@@ -216,8 +266,16 @@ def render(page: Page, vg: ValueGenerator) -> None:
     page.hline(tbox[0] - 20, tbox[2] + 20, tbox[3] + 12, _FORM, 2)
     page.hline(tbox[0] - 20, tbox[2] + 20, tbox[3] + 18, _FORM, 2)
     inv.form_text((w / 2 + dx, tbox[3] + 48), "发　票　联", style.label_size - 2, anchor="mm")
-    page.seals.append(Seal("oval", (round(w / 2 + dx), round(74 + dy)), (190, 124),
-                           "全国统一发票监制章", "国家税务总局", f"{province}税务局"))
+    page.seals.append(
+        Seal(
+            "oval",
+            (round(w / 2 + dx), round(74 + dy)),
+            (190, 124),
+            "全国统一发票监制章",
+            "国家税务总局",
+            f"{province}税务局",
+        )
+    )
     rx = 1280 + dx
     inv.labelled("invoice_number", rx, 58 + dy)
     inv.labelled("issue_date", rx, 104 + dy, alias_odds=0)
@@ -240,10 +298,15 @@ def render(page: Page, vg: ValueGenerator) -> None:
     label_right = x0 + 300
     page.vline(label_right, total_bottom, row_bottom, _FORM, 2)
     cy = (total_bottom + row_bottom) / 2
-    page.label("total_in_words", inv.form_text(((x0 + label_right) / 2, cy),
-                                               page.label_text("total_in_words"), anchor="mm"))
-    page.value("total_in_words", values["total_in_words"],
-               inv.printed((label_right + 40, cy), values["total_in_words"]))
+    page.label(
+        "total_in_words",
+        inv.form_text(((x0 + label_right) / 2, cy), page.label_text("total_in_words"), anchor="mm"),
+    )
+    page.value(
+        "total_in_words",
+        values["total_in_words"],
+        inv.printed((label_right + 40, cy), values["total_in_words"]),
+    )
     small_x = x0 + 1120 + page.jitter(10)
     small_label = page.label_text("total", alias_odds=0.9)
     box = page.label("total", inv.form_text((small_x, cy), small_label))
@@ -258,5 +321,6 @@ def render(page: Page, vg: ValueGenerator) -> None:
             inv.printed((box[2] + 16, footer_y), vg.name(), size=style.value_size - 4)
     centre = (round(x0 + 1260 + rng.uniform(0, 160)), round(seller_bottom - rng.uniform(10, 60)))
     size = (rng.randrange(250, 280), rng.randrange(170, 190))
-    page.seals.append(Seal("oval", centre, size, values["seller_name"], values["seller_tax_id"],
-                           "发票专用章"))
+    page.seals.append(
+        Seal("oval", centre, size, values["seller_name"], values["seller_tax_id"], "发票专用章")
+    )

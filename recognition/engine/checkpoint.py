@@ -53,7 +53,9 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def save_checkpoint(path: str | Path, ckpt: Checkpoint, *, include_training_state: bool = True) -> str:
+def save_checkpoint(
+    path: str | Path, ckpt: Checkpoint, *, include_training_state: bool = True
+) -> str:
     """Write atomically; returns the file's sha256."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -38,8 +38,11 @@ class CRNNConfig:
 
 
 def _conv(cin: int, cout: int, kernel: tuple[int, int] = (3, 3), pad: tuple[int, int] = (1, 1)):
-    return [nn.Conv2d(cin, cout, kernel, padding=pad, bias=False), nn.BatchNorm2d(cout),
-            nn.ReLU(inplace=True)]
+    return [
+        nn.Conv2d(cin, cout, kernel, padding=pad, bias=False),
+        nn.BatchNorm2d(cout),
+        nn.ReLU(inplace=True),
+    ]
 
 
 class CRNN(nn.Module):
@@ -50,15 +53,24 @@ class CRNN(nn.Module):
         c1, c2, c3, c4, c5, c6 = config.channels
         self.config = config
         self.features = nn.Sequential(
-            *_conv(1, c1), nn.MaxPool2d(2, 2),  # 16 x W/2
-            *_conv(c1, c2), nn.MaxPool2d(2, 2),  # 8 x W/4
-            *_conv(c2, c3), *_conv(c3, c4), nn.MaxPool2d((2, 1), (2, 1)),  # 4 x W/4
-            *_conv(c4, c5), *_conv(c5, c6), nn.MaxPool2d((2, 1), (2, 1)),  # 2 x W/4
+            *_conv(1, c1),
+            nn.MaxPool2d(2, 2),  # 16 x W/2
+            *_conv(c1, c2),
+            nn.MaxPool2d(2, 2),  # 8 x W/4
+            *_conv(c2, c3),
+            *_conv(c3, c4),
+            nn.MaxPool2d((2, 1), (2, 1)),  # 4 x W/4
+            *_conv(c4, c5),
+            *_conv(c5, c6),
+            nn.MaxPool2d((2, 1), (2, 1)),  # 2 x W/4
             *_conv(c6, c6, kernel=(2, 1), pad=(0, 0)),  # 1 x W/4
         )
         self.dropout = nn.Dropout(config.dropout)
         self.rnn = nn.LSTM(
-            c6, config.lstm_hidden, num_layers=config.lstm_layers, bidirectional=True,
+            c6,
+            config.lstm_hidden,
+            num_layers=config.lstm_layers,
+            bidirectional=True,
             dropout=config.dropout if config.lstm_layers > 1 else 0.0,
         )
         self.classifier = nn.Linear(2 * config.lstm_hidden, config.num_classes)

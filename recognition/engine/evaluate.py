@@ -20,7 +20,15 @@ import numpy as np
 from .ctc import Decoded
 from .metrics import Score
 
-NUMERIC_CATEGORIES = {"id_number", "amount", "date", "account", "phone", "document_number", "number"}
+NUMERIC_CATEGORIES = {
+    "id_number",
+    "amount",
+    "date",
+    "account",
+    "phone",
+    "document_number",
+    "number",
+}
 
 
 @dataclass(frozen=True)
@@ -71,7 +79,11 @@ class Report:
         lat = sorted(self.latencies_ms)
 
         def block(score: Score) -> dict:
-            return {"lines": score.lines, "exact": round(score.exact_rate, 4), "cer": round(score.cer, 5)}
+            return {
+                "lines": score.lines,
+                "exact": round(score.exact_rate, 4),
+                "cer": round(score.cer, 5),
+            }
 
         high = [ok for c, ok in self.confidences if c >= 0.9]
         return {
@@ -84,7 +96,9 @@ class Report:
             "wrong_share_at_conf_0_9": round(1 - sum(high) / len(high), 4) if high else None,
             "share_below_conf_0_9": round(
                 sum(c < 0.9 for c, _ in self.confidences) / len(self.confidences), 4
-            ) if self.confidences else None,
+            )
+            if self.confidences
+            else None,
         }
 
 
@@ -132,5 +146,12 @@ def evaluate(
         confidences.append((dec.confidence, ok))
         if not ok:
             failures.append((str(line.path.name), line.text, dec.text))
-    return Report(overall, dict(by_cat), dict(by_font), latencies,
-                  len(images) / elapsed if elapsed else 0.0, failures, confidences)
+    return Report(
+        overall,
+        dict(by_cat),
+        dict(by_font),
+        latencies,
+        len(images) / elapsed if elapsed else 0.0,
+        failures,
+        confidences,
+    )

@@ -66,7 +66,8 @@ def font_path(spec: FontSpec) -> tuple[str, int]:
                 if face.getname()[0] == spec.family:
                     return str(path), index
     raise FontMissing(
-        f"font {spec.name} ({spec.file}) is not installed: run scripts/bootstrap.sh, which installs "
+        f"font {spec.name} ({spec.file}) is not installed: run scripts/bootstrap.sh, which "
+        "installs "
         "the fonts-* Debian packages"
     )
 

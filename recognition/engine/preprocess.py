@@ -31,8 +31,11 @@ def to_gray(image: np.ndarray) -> np.ndarray:
     """uint8 grayscale from gray, BGR or BGRA input of any numeric dtype."""
     if not isinstance(image, np.ndarray):
         raise ImageError(f"expected a numpy array, got {type(image).__name__}")
-    if not (image.dtype == bool or np.issubdtype(image.dtype, np.integer)
-            or np.issubdtype(image.dtype, np.floating)):
+    if not (
+        image.dtype == bool
+        or np.issubdtype(image.dtype, np.integer)
+        or np.issubdtype(image.dtype, np.floating)
+    ):
         # Strings, objects or dates would otherwise fail later with a TypeError that the
         # predictor does not catch, failing a whole document for one bad crop.
         raise ImageError(f"expected numeric pixel values, got dtype {image.dtype}")
@@ -119,13 +122,17 @@ def rotate(image: np.ndarray, angle: float, *, fill: int | tuple[int, ...] = 255
     matrix[0, 2] += new_w / 2 - w / 2
     matrix[1, 2] += new_h / 2 - h / 2
     return cv2.warpAffine(
-        image, matrix, (new_w, new_h), flags=cv2.INTER_LINEAR,
-        borderMode=cv2.BORDER_CONSTANT, borderValue=fill,
+        image,
+        matrix,
+        (new_w, new_h),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=fill,
     )
 
 
 def deskew(image: np.ndarray, *, min_angle: float = 0.2) -> tuple[np.ndarray, float]:
-    """Straighten a page; returns the image (unchanged below ``min_angle``) and the angle removed."""
+    """Straighten a page: (image, angle removed); unchanged below ``min_angle``."""
     angle = estimate_skew(to_gray(image))
     if abs(angle) < min_angle:
         return image, 0.0
@@ -133,9 +140,7 @@ def deskew(image: np.ndarray, *, min_angle: float = 0.2) -> tuple[np.ndarray, fl
     return rotate(image, -angle, fill=fill), angle
 
 
-def crop_box(
-    image: np.ndarray, box: Sequence[float], *, margin: float = 0.08
-) -> np.ndarray:
+def crop_box(image: np.ndarray, box: Sequence[float], *, margin: float = 0.08) -> np.ndarray:
     """Crop (x0, y0, x1, y1), widened by ``margin`` × box height on every side, clamped."""
     x0, y0, x1, y1 = box
     pad = (y1 - y0) * margin

@@ -23,13 +23,29 @@ from .charset import Charset, fold
 from .textgen import NUMERIC_CATEGORIES, ValueGenerator
 
 GENERAL_WEIGHTS: Mapping[str, float] = {
-    "name": 1.5, "id_number": 0.6, "amount": 0.6, "amount_words": 1.0, "date": 0.6,
-    "account": 0.4, "phone": 0.4, "document_number": 0.3, "company": 1.5, "address": 1.5,
-    "credit_code": 0.5, "label_value": 2.0, "text_zh": 1.0, "text_en": 1.5, "chars_zh": 3.0,
+    "name": 1.5,
+    "id_number": 0.6,
+    "amount": 0.6,
+    "amount_words": 1.0,
+    "date": 0.6,
+    "account": 0.4,
+    "phone": 0.4,
+    "document_number": 0.3,
+    "company": 1.5,
+    "address": 1.5,
+    "credit_code": 0.5,
+    "label_value": 2.0,
+    "text_zh": 1.0,
+    "text_en": 1.5,
+    "chars_zh": 3.0,
     "chars_any": 0.8,
 }
 NUMERIC_WEIGHTS: Mapping[str, float] = {
-    "id_number": 1.0, "amount": 1.5, "date": 1.2, "account": 1.0, "phone": 0.8,
+    "id_number": 1.0,
+    "amount": 1.5,
+    "date": 1.2,
+    "account": 1.0,
+    "phone": 0.8,
     "document_number": 0.6,
 }
 
@@ -204,9 +220,17 @@ def _border(img: np.ndarray, rng: random.Random) -> np.ndarray:
 
 
 DEGRADATIONS = (
-    (_rotate_small, 0.35), (_shear, 0.1), (_stamp, 0.08), (_border, 0.12),
-    (_thermal_fade, 0.12), (_uneven_light, 0.25), (_low_contrast, 0.2), (_blur, 0.3),
-    (_low_resolution, 0.2), (_noise, 0.3), (_jpeg, 0.3),
+    (_rotate_small, 0.35),
+    (_shear, 0.1),
+    (_stamp, 0.08),
+    (_border, 0.12),
+    (_thermal_fade, 0.12),
+    (_uneven_light, 0.25),
+    (_low_contrast, 0.2),
+    (_blur, 0.3),
+    (_low_resolution, 0.2),
+    (_noise, 0.3),
+    (_jpeg, 0.3),
 )
 
 
@@ -248,7 +272,9 @@ class LineSynth:
         self.cjk_fonts = fonts.available(held_out=held_out, cjk=True)
         self.latin_fonts = fonts.available(held_out=held_out, cjk=False)
         if not self.cjk_fonts:
-            raise fonts.FontMissing("no CJK font installed for this split: run scripts/bootstrap.sh")
+            raise fonts.FontMissing(
+                "no CJK font installed for this split: run scripts/bootstrap.sh"
+            )
         self.strength = strength
 
     def _font_for(self, text: str) -> fonts.FontSpec:
@@ -277,7 +303,12 @@ def numeric_only(categories: tuple[str, ...] = NUMERIC_CATEGORIES) -> dict[str, 
 
 
 def write_line_set(
-    out_dir: str | Path, charset: Charset, *, numeric: bool, n: int, seed: int,
+    out_dir: str | Path,
+    charset: Charset,
+    *,
+    numeric: bool,
+    n: int,
+    seed: int,
     held_out: bool = True,
 ) -> Path:
     """Write ``n`` lines as PNG crops plus ``labels.tsv`` (path, text, category, font).

@@ -56,8 +56,13 @@ class TrainConfig:
     @classmethod
     def for_kind(cls, kind: str, **overrides) -> TrainConfig:
         if kind == "general":
-            base = cls(kind="general", max_steps=200_000, warmup_steps=1000,
-                       curriculum=[(0, 2), (2000, 4), (5000, 8), (9000, None)], eval_lines=600)
+            base = cls(
+                kind="general",
+                max_steps=200_000,
+                warmup_steps=1000,
+                curriculum=[(0, 2), (2000, 4), (5000, 8), (9000, None)],
+                eval_lines=600,
+            )
         elif kind == "numeric":
             base = cls(kind="numeric", max_steps=12_000, curriculum=[(0, 6), (800, None)])
         else:
@@ -82,7 +87,9 @@ def charset_for(kind: str) -> Charset:
     return numeric_charset() if kind == "numeric" else general_charset()
 
 
-def make_batch(lines: list, charset: Charset) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+def make_batch(
+    lines: list, charset: Charset
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     prepared = [prepare_line(line.image) for line in lines]
     width = max(p.shape[1] for p in prepared)
     images = torch.from_numpy(pad_batch(prepared, width))
@@ -114,8 +121,15 @@ def evaluate_model(model: CRNN, charset: Charset, lines: list, batch_size: int =
 
 
 class Trainer:
-    def __init__(self, config: TrainConfig, out_dir: Path, *, device: str = "cpu",
-                 resume: Path | None = None, init_from: Path | None = None) -> None:
+    def __init__(
+        self,
+        config: TrainConfig,
+        out_dir: Path,
+        *,
+        device: str = "cpu",
+        resume: Path | None = None,
+        init_from: Path | None = None,
+    ) -> None:
         self.out_dir = Path(out_dir)
         self.device = torch.device(device)
         torch.set_num_threads(config.threads)
@@ -144,8 +158,12 @@ class Trainer:
             self.optimizer.load_state_dict(state["optimizer"])
         self.loss_fn = nn.CTCLoss(blank=0, reduction="mean", zero_infinity=True)
         # A resumed run continues with fresh but deterministic data.
-        self.synth = LineSynth(self.charset, numeric=config.kind == "numeric",
-                               seed=config.seed + self.step, strength=config.strength)
+        self.synth = LineSynth(
+            self.charset,
+            numeric=config.kind == "numeric",
+            seed=config.seed + self.step,
+            strength=config.strength,
+        )
         self.val_lines = validation_set(self.charset, config.kind, config.eval_lines)
         self._pending: list = []
 
@@ -155,20 +173,37 @@ class Trainer:
             max_chars = self.config.max_chars(self.step)
             pool = [self.synth.sample(max_chars) for _ in range(self.config.batch_size * 8)]
             pool.sort(key=lambda line: line.image.shape[1] / line.image.shape[0])
-            batches = [pool[i : i + self.config.batch_size] for i in range(0, len(pool), self.config.batch_size)]
+            batches = [
+                pool[i : i + self.config.batch_size]
+                for i in range(0, len(pool), self.config.batch_size)
+            ]
             random.Random(self.step).shuffle(batches)
             self._pending = batches
         return self._pending.pop()
 
-    def checkpoint(self, name: str, metrics: dict | None = None, *, training_state: bool = True) -> Path:
+    def checkpoint(
+        self, name: str, metrics: dict | None = None, *, training_state: bool = True
+    ) -> Path:
         path = self.out_dir / name
-        save_checkpoint(path, Checkpoint(
-            charset=self.charset, arch=self.model.config, state_dict=self.model.state_dict(),
-            kind=self.config.kind, train_config=_jsonable(asdict(self.config)),
-            metrics=metrics or {},
-            training_state={"step": self.step, "best": self.best,
-                            "optimizer": self.optimizer.state_dict()} if training_state else {},
-        ), include_training_state=training_state)
+        save_checkpoint(
+            path,
+            Checkpoint(
+                charset=self.charset,
+                arch=self.model.config,
+                state_dict=self.model.state_dict(),
+                kind=self.config.kind,
+                train_config=_jsonable(asdict(self.config)),
+                metrics=metrics or {},
+                training_state={
+                    "step": self.step,
+                    "best": self.best,
+                    "optimizer": self.optimizer.state_dict(),
+                }
+                if training_state
+                else {},
+            ),
+            include_training_state=training_state,
+        )
         return path
 
     def run(self, steps: int | None = None) -> dict:
@@ -197,13 +232,21 @@ class Trainer:
             bar.update(1)
             if self.step % 50 == 0:
                 rate = seen / (time.monotonic() - window_start)
-                bar.set_postfix(loss=f"{np.mean(losses):.3f}", lines_s=f"{rate:.0f}",
-                                lr=f"{self.config.lr_at(self.step):.1e}")
+                bar.set_postfix(
+                    loss=f"{np.mean(losses):.3f}",
+                    lines_s=f"{rate:.0f}",
+                    lr=f"{self.config.lr_at(self.step):.1e}",
+                )
             if self.step % self.config.eval_every == 0 or self.step == end:
                 metrics = evaluate_model(self.model, self.charset, self.val_lines)
-                record = {"step": self.step, "loss": float(np.mean(losses)), "time": time.time(),
-                          "lines_per_s": seen / (time.monotonic() - window_start),
-                          "max_chars": self.config.max_chars(self.step), **metrics}
+                record = {
+                    "step": self.step,
+                    "loss": float(np.mean(losses)),
+                    "time": time.time(),
+                    "lines_per_s": seen / (time.monotonic() - window_start),
+                    "max_chars": self.config.max_chars(self.step),
+                    **metrics,
+                }
                 log.write(json.dumps(record) + "\n")
                 log.flush()
                 tqdm.write(json.dumps(record))
@@ -230,12 +273,24 @@ def _tupled(data: dict) -> dict:
     return data
 
 
-_OVERRIDE_FIELDS = ("max_steps", "lr", "min_lr", "threads", "eval_every", "checkpoint_every_s", "batch_size")
+_OVERRIDE_FIELDS = (
+    "max_steps",
+    "lr",
+    "min_lr",
+    "threads",
+    "eval_every",
+    "checkpoint_every_s",
+    "batch_size",
+)
 
 
 def _overrides(config: TrainConfig) -> dict:
     """On resume, only explicitly given schedule knobs replace the checkpoint's config."""
-    return {k: getattr(config, k) for k in _OVERRIDE_FIELDS if getattr(config, k) != getattr(TrainConfig.for_kind(config.kind), k)}
+    return {
+        k: getattr(config, k)
+        for k in _OVERRIDE_FIELDS
+        if getattr(config, k) != getattr(TrainConfig.for_kind(config.kind), k)
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -247,7 +302,9 @@ def main(argv: list[str] | None = None) -> None:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--kind", choices=("numeric", "general"), default="numeric")
     parser.add_argument("--out", default=None, help="run directory (default recognition/runs/KIND)")
-    parser.add_argument("--resume", action="store_true", help="continue from OUT/last.pt if present")
+    parser.add_argument(
+        "--resume", action="store_true", help="continue from OUT/last.pt if present"
+    )
     parser.add_argument("--init-from", default=None, help="start weights from this checkpoint")
     parser.add_argument("--steps", type=int, default=None, help="stop after this many more steps")
     parser.add_argument("--max-steps", type=int, default=None)
@@ -258,14 +315,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_from_args(args: argparse.Namespace) -> dict:
-    overrides = {k: v for k, v in {
-        "max_steps": args.max_steps, "lr": args.lr, "batch_size": args.batch_size,
-        "threads": args.threads}.items() if v is not None}
+    overrides = {
+        k: v
+        for k, v in {
+            "max_steps": args.max_steps,
+            "lr": args.lr,
+            "batch_size": args.batch_size,
+            "threads": args.threads,
+        }.items()
+        if v is not None
+    }
     config = TrainConfig.for_kind(args.kind, **overrides)
     out = Path(args.out or Path(__file__).resolve().parents[1] / "runs" / args.kind)
     resume = out / "last.pt" if args.resume and (out / "last.pt").exists() else None
-    trainer = Trainer(config, out, device=args.device, resume=resume,
-                      init_from=Path(args.init_from) if args.init_from else None)
+    trainer = Trainer(
+        config,
+        out,
+        device=args.device,
+        resume=resume,
+        init_from=Path(args.init_from) if args.init_from else None,
+    )
     return trainer.run(args.steps)
 
 

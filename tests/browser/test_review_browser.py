@@ -14,8 +14,16 @@ from tests.factories import document_with_fields
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture
@@ -49,13 +57,17 @@ def login(context, base: str, username: str):
     return page
 
 
-def test_clerk_corrects_and_accepts_with_the_keyboard_only(live_server, browser, demo_types,
-                                                           clerk, clerk2, supervisor):
-    slip = document_with_fields(demo_types["bank_slip"], {
-        "payer_name": ("张伟", 0.62, ["low_confidence"]),
-        "amount": ("8,650.00", 0.99, []),
-        "amount_in_words": ("捌仟陆佰伍拾元整", 0.71, ["low_confidence"]),
-    })
+def test_clerk_corrects_and_accepts_with_the_keyboard_only(
+    live_server, browser, demo_types, clerk, clerk2, supervisor
+):
+    slip = document_with_fields(
+        demo_types["bank_slip"],
+        {
+            "payer_name": ("张伟", 0.62, ["low_confidence"]),
+            "amount": ("8,650.00", 0.99, []),
+            "amount_in_words": ("捌仟陆佰伍拾元整", 0.71, ["low_confidence"]),
+        },
+    )
     base = live_server.url
     ARTIFACTS.mkdir(exist_ok=True)
     page = login(browser.new_context(viewport={"width": 1400, "height": 900}), base, "clerk")

@@ -40,8 +40,12 @@ def all_bills(degrade: bool = True) -> list[Bill]:
 
 
 def _inside(box, outer, slack: float = 0) -> bool:
-    return (box[0] >= outer[0] - slack and box[1] >= outer[1] - slack
-            and box[2] <= outer[2] + slack and box[3] <= outer[3] + slack)
+    return (
+        box[0] >= outer[0] - slack
+        and box[1] >= outer[1] - slack
+        and box[2] <= outer[2] + slack
+        and box[3] <= outer[3] + slack
+    )
 
 
 def _region_px(code: str, key: str, size: tuple[int, int]) -> tuple[float, ...]:
@@ -106,11 +110,14 @@ def test_value_text_is_tall_enough_to_read_at_150_dpi():
             assert box[3] - box[1] >= 22, (b.code, key, b.truth[key], box)
 
 
-@pytest.mark.parametrize(("code", "words", "figures"), [
-    ("bank_slip", "amount_in_words", "amount"),
-    ("loan_application", "amount_in_words", "amount"),
-    ("vat_invoice", "total_in_words", "total"),
-])
+@pytest.mark.parametrize(
+    ("code", "words", "figures"),
+    [
+        ("bank_slip", "amount_in_words", "amount"),
+        ("loan_application", "amount_in_words", "amount"),
+        ("vat_invoice", "total_in_words", "total"),
+    ],
+)
 def test_the_amount_in_words_equals_the_amount_in_figures(code, words, figures):
     for seed in SEEDS:
         truth = bill(code, seed).truth
@@ -136,8 +143,12 @@ def test_id_numbers_and_credit_codes_pass_their_checksums():
 def test_every_true_value_passes_the_rules_of_its_field():
     for b in all_bills():
         for key, spec in SPECS[b.code].items():
-            ctx = FieldContext(kind=spec["kind"], required=spec["required"],
-                               other_values=b.truth, today=date(2026, 1, 1))
+            ctx = FieldContext(
+                kind=spec["kind"],
+                required=spec["required"],
+                other_values=b.truth,
+                today=date(2026, 1, 1),
+            )
             outcome = run_rules(b.truth[key], ctx, build_rules(spec["kind"], spec["rules"]))
             assert outcome.passed, (b.code, key, b.truth[key], outcome.failures)
 
@@ -148,8 +159,9 @@ def test_every_field_spec_has_a_known_kind_and_a_valid_rule_configuration():
         assert 0 < doc_type["confidence_threshold"] <= 1
         keys = [f["key"] for f in doc_type["fields"]]
         assert len(keys) == len(set(keys))
-        assert [f["order"] for f in doc_type["fields"]] == sorted(f["order"] for f in
-                                                                  doc_type["fields"])
+        assert [f["order"] for f in doc_type["fields"]] == sorted(
+            f["order"] for f in doc_type["fields"]
+        )
         for spec in doc_type["fields"]:
             assert spec["kind"] in FIELD_KINDS, spec
             validate_config(spec["rules"])
@@ -180,8 +192,11 @@ def test_no_other_text_is_centred_in_a_region_so_the_region_reads_just_the_value
             if not spec["region"]:
                 continue
             x0, y0, x1, y1 = _region_px(b.code, key, b.image.size)
-            centred = [text for text, box in b.lines
-                       if x0 <= (box[0] + box[2]) / 2 <= x1 and y0 <= (box[1] + box[3]) / 2 <= y1]
+            centred = [
+                text
+                for text, box in b.lines
+                if x0 <= (box[0] + box[2]) / 2 <= x1 and y0 <= (box[1] + box[3]) / 2 <= y1
+            ]
             assert centred == [b.truth[key]], (b.code, key, centred)
 
 

@@ -9,8 +9,13 @@ from documents.extraction import Located, OcrLine, SpecView, locate_fields
 PAGE = [(1000, 1400)]
 
 
-def ocr(text: str, box: tuple[int, int, int, int], *, page: int = 0,
-        confidences: list[float] | None = None) -> OcrLine:
+def ocr(
+    text: str,
+    box: tuple[int, int, int, int],
+    *,
+    page: int = 0,
+    confidences: list[float] | None = None,
+) -> OcrLine:
     """A recognised line whose characters share its width equally, as CTC spans would."""
     n = len(text)
     confs = tuple(confidences) if confidences is not None else (0.9,) * n
@@ -27,8 +32,9 @@ def locate(specs: list[SpecView], lines: list[OcrLine], pages=PAGE) -> dict[str,
 
 def test_an_inline_value_is_cut_out_of_its_label_line():
     # 7 characters over 280 px: 客户姓名 ends at x=260, ： spans 260..300, 张伟 300..380.
-    line = ocr("客户姓名：张伟", (100, 50, 380, 80),
-               confidences=[0.99, 0.99, 0.99, 0.99, 0.99, 0.8, 0.7])
+    line = ocr(
+        "客户姓名：张伟", (100, 50, 380, 80), confidences=[0.99, 0.99, 0.99, 0.99, 0.99, 0.8, 0.7]
+    )
     found = locate([SpecView("name", "客户姓名")], [line])["name"]
     assert found.text == "张伟"
     assert found.method == "label_inline"
@@ -42,8 +48,15 @@ def test_an_inline_value_is_cut_out_of_its_label_line():
 
 @pytest.mark.parametrize(
     "text",
-    ["客户姓名：张伟", "客户姓名:张伟", "客户姓名 张伟", "客户姓名：  张伟", "客户姓名张伟",
-     "客户 姓名：张伟", "*客户姓名：张伟"],
+    [
+        "客户姓名：张伟",
+        "客户姓名:张伟",
+        "客户姓名 张伟",
+        "客户姓名：  张伟",
+        "客户姓名张伟",
+        "客户 姓名：张伟",
+        "*客户姓名：张伟",
+    ],
 )
 def test_an_inline_value_is_found_whatever_separates_it_from_the_label(text):
     found = locate([SpecView("name", "客户姓名")], [ocr(text, (100, 50, 400, 80))])["name"]
@@ -57,14 +70,16 @@ def test_an_alias_anchors_a_value_like_the_label():
 
 
 def test_a_bracketed_label_leaves_no_bracket_in_the_value():
-    found = locate([SpecView("amount", "金额（小写）")],
-                   [ocr("金额（小写）：¥1,234.00", (100, 50, 600, 80))])["amount"]
+    found = locate(
+        [SpecView("amount", "金额（小写）")], [ocr("金额（小写）：¥1,234.00", (100, 50, 600, 80))]
+    )["amount"]
     assert found.text == "¥1,234.00"
 
 
 def test_a_value_starting_with_a_bracket_keeps_it():
-    found = locate([SpecView("phone", "联系电话")],
-                   [ocr("联系电话 (010)6222 8888", (100, 50, 600, 80))])["phone"]
+    found = locate(
+        [SpecView("phone", "联系电话")], [ocr("联系电话 (010)6222 8888", (100, 50, 600, 80))]
+    )["phone"]
     assert found.text == "(010)6222 8888"
 
 
@@ -159,8 +174,9 @@ def test_a_label_with_nothing_beside_or_below_it_gives_none():
 AMOUNT_SPECS = [SpecView("amount", "金额（小写）"), SpecView("amount_words", "金额（大写）")]
 
 
-@pytest.mark.parametrize("specs", [AMOUNT_SPECS, AMOUNT_SPECS[::-1]], ids=["figures-first",
-                                                                            "words-first"])
+@pytest.mark.parametrize(
+    "specs", [AMOUNT_SPECS, AMOUNT_SPECS[::-1]], ids=["figures-first", "words-first"]
+)
 def test_labels_one_character_apart_do_not_steal_each_others_lines(specs):
     lines = [
         ocr("金额（小写）：¥1,234.00", (100, 100, 500, 130)),
@@ -196,8 +212,10 @@ def test_a_slipped_label_still_goes_to_the_spec_it_is_closest_to():
 @pytest.mark.parametrize("short_first", [True, False])
 def test_a_line_anchors_only_the_longest_matching_label(short_first):
     specs = [SpecView("amount", "金额"), SpecView("amount_words", "金额（大写）")]
-    lines = [ocr("金额（大写）：壹佰元整", (100, 100, 400, 130)),
-             ocr("金额：¥100.00", (100, 150, 300, 180))]
+    lines = [
+        ocr("金额（大写）：壹佰元整", (100, 100, 400, 130)),
+        ocr("金额：¥100.00", (100, 150, 300, 180)),
+    ]
     found = locate(specs if short_first else specs[::-1], lines)
     assert found["amount_words"].text == "壹佰元整"
     assert found["amount"].text == "¥100.00"

@@ -89,8 +89,9 @@ def test_decompression_bomb_is_refused_before_decoding(demo_types, settings):
 def test_file_over_the_size_cap_is_refused(demo_types, settings):
     settings.OCR_MAX_UPLOAD_BYTES = 1000
     with pytest.raises(FileTooLarge, match="limit"):
-        services.ingest(png_bytes((800, 800), "gray") + b"\x00" * 2000, name="a.png",
-                        document_type="bank_slip")
+        services.ingest(
+            png_bytes((800, 800), "gray") + b"\x00" * 2000, name="a.png", document_type="bank_slip"
+        )
 
 
 def test_unknown_document_type_is_refused(db):
@@ -98,7 +99,9 @@ def test_unknown_document_type_is_refused(db):
         services.ingest(png_bytes(), name="a.png", document_type="no_such_type")
 
 
-def test_same_file_twice_gives_one_document(demo_types, django_capture_on_commit_callbacks, settings):
+def test_same_file_twice_gives_one_document(
+    demo_types, django_capture_on_commit_callbacks, settings
+):
     settings.OCR_TASKS_SYNC = False  # only count documents here, recognition is tested elsewhere
     data = png_bytes(color="ivory")
     with django_capture_on_commit_callbacks() as callbacks:
@@ -127,8 +130,9 @@ def test_content_type_comes_from_the_bytes_not_the_name(demo_types, settings):
 
 
 @pytest.mark.parametrize(("data", "error", "status"), BAD_UPLOADS[:3])
-def test_upload_page_answers_bad_files_with_status_and_message(client, clerk, demo_types, data,
-                                                                error, status):
+def test_upload_page_answers_bad_files_with_status_and_message(
+    client, clerk, demo_types, data, error, status
+):
     client.force_login(clerk)
     response = client.post(
         "/documents/upload/",

@@ -29,8 +29,12 @@ def tiny_checkpoint(seed: int = 0, charset: Charset | None = None, **arch) -> Ch
     config = CRNNConfig(num_classes=charset.num_classes, **{**TINY, **arch})
     model = CRNN(config).eval()
     return Checkpoint(
-        charset=charset, arch=config, state_dict=model.state_dict(), kind="numeric",
-        train_config={"lr": 1e-3, "steps": 3, "seed": seed}, metrics={"cer": 0.5},
+        charset=charset,
+        arch=config,
+        state_dict=model.state_dict(),
+        kind="numeric",
+        train_config={"lr": 1e-3, "steps": 3, "seed": seed},
+        metrics={"cer": 0.5},
     )
 
 
@@ -58,8 +62,9 @@ def test_output_lengths_are_a_quarter_of_the_width_and_at_least_one():
 
 
 def test_crnn_config_survives_a_dict_round_trip():
-    config = CRNNConfig(num_classes=7, channels=(4, 4, 8, 8, 8, 8), lstm_hidden=8,
-                        extra={"note": "tiny"})
+    config = CRNNConfig(
+        num_classes=7, channels=(4, 4, 8, 8, 8, 8), lstm_hidden=8, extra={"note": "tiny"}
+    )
     assert CRNNConfig.from_dict(config.to_dict()) == config
 
 
@@ -220,9 +225,21 @@ def _custom_object(path: Path, good: Path) -> None:
         (_edited(charset="0123456789"), "classifier size does not match its charset"),
         (_edited(charset="00123"), "does not match the CRNN architecture"),
     ],
-    ids=["random-bytes", "truncated", "empty", "pickled-class", "plain-tensor", "bare-state-dict",
-         "newer-format", "other-input-height", "other-conv-widths", "other-lstm-size",
-         "missing-weights", "charset-size", "duplicate-charset"],
+    ids=[
+        "random-bytes",
+        "truncated",
+        "empty",
+        "pickled-class",
+        "plain-tensor",
+        "bare-state-dict",
+        "newer-format",
+        "other-input-height",
+        "other-conv-widths",
+        "other-lstm-size",
+        "missing-weights",
+        "charset-size",
+        "duplicate-charset",
+    ],
 )
 def test_a_bad_checkpoint_raises_checkpoint_error_naming_the_problem(tmp_path, write, message):
     good = tmp_path / "good.pt"

@@ -33,9 +33,7 @@ def write_labels(folder: Path, text: str) -> Path:
 def test_read_labels_parses_two_three_and_four_column_rows(tmp_path):
     folder = write_labels(
         tmp_path,
-        "a.png\t张伟\n"
-        "b.png\t¥1,234.00\tamount\n"
-        "c.png\t2024年5月1日\tdate\twqy-zenhei\n",
+        "a.png\t张伟\nb.png\t¥1,234.00\tamount\nc.png\t2024年5月1日\tdate\twqy-zenhei\n",
     )
     assert read_labels(folder) == [
         LabelledLine(tmp_path / "a.png", "张伟"),
@@ -132,8 +130,10 @@ def test_evaluate_breaks_scores_down_by_category_and_font(line_set):
     # Lines without a font are left out of the font breakdown.
     assert set(report.by_font) == {"wqy-zenhei", "liberation-serif"}
     assert (report.by_font["wqy-zenhei"].lines, report.by_font["wqy-zenhei"].exact) == (3, 2)
-    assert (report.by_font["liberation-serif"].lines,
-            report.by_font["liberation-serif"].exact) == (2, 1)
+    assert (report.by_font["liberation-serif"].lines, report.by_font["liberation-serif"].exact) == (
+        2,
+        1,
+    )
 
 
 def test_evaluate_lists_each_failure_with_its_truth_and_prediction(line_set):

@@ -24,8 +24,9 @@ NOTHING = Decoded("", 0.0)
 def checkpoint_path(tmp_path_factory):
     charset = numeric_charset()
     torch.manual_seed(0)
-    config = CRNNConfig(num_classes=charset.num_classes, channels=(4, 4, 8, 8, 8, 8),
-                        lstm_hidden=8, lstm_layers=1)
+    config = CRNNConfig(
+        num_classes=charset.num_classes, channels=(4, 4, 8, 8, 8, 8), lstm_hidden=8, lstm_layers=1
+    )
     ckpt = Checkpoint(charset, config, CRNN(config).eval().state_dict(), kind="numeric")
     path = tmp_path_factory.mktemp("model") / "tiny.pt"
     save_checkpoint(path, ckpt)

@@ -33,14 +33,23 @@ from recognition.engine.preprocess import (
 WHITE = 1.0  # normalised white: padding must read as paper
 
 
-def text_line(text: str = "6222 0210 0012 3456", *, height: int = 40, paper: int = 235,
-              ink: int = 30) -> np.ndarray:
+def text_line(
+    text: str = "6222 0210 0012 3456", *, height: int = 40, paper: int = 235, ink: int = 30
+) -> np.ndarray:
     """A gray line crop: ``text`` in ink on paper, about ``height`` px high."""
     scale = height / 40
     (w, h), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 2)
     img = np.full((height, w + int(20 * scale)), paper, np.uint8)
-    cv2.putText(img, text, (int(10 * scale), (height + h) // 2), cv2.FONT_HERSHEY_SIMPLEX, scale,
-                ink, 2, cv2.LINE_AA)
+    cv2.putText(
+        img,
+        text,
+        (int(10 * scale), (height + h) // 2),
+        cv2.FONT_HERSHEY_SIMPLEX,
+        scale,
+        ink,
+        2,
+        cv2.LINE_AA,
+    )
     return img
 
 
@@ -117,8 +126,21 @@ def test_to_gray_converts_other_dtypes_to_uint8(image, expected):
         (np.full((8, 8), b"x"), "dtype"),
         (np.ones((8, 8), complex), "dtype"),
     ],
-    ids=["1d", "2-channels", "5-channels", "4d", "0d", "no-rows", "no-columns", "list", "none",
-         "strings", "objects", "bytes", "complex"],
+    ids=[
+        "1d",
+        "2-channels",
+        "5-channels",
+        "4d",
+        "0d",
+        "no-rows",
+        "no-columns",
+        "list",
+        "none",
+        "strings",
+        "objects",
+        "bytes",
+        "complex",
+    ],
 )
 def test_to_gray_rejects_what_is_not_an_image_with_a_clear_image_error(image, message):
     with pytest.raises(ImageError, match=message):
@@ -342,8 +364,9 @@ def test_prepare_line_gives_float32_height_32_dark_text_on_white(line):
 
 def test_prepare_line_reads_gray_and_colour_copies_alike():
     line = text_line()
-    assert np.allclose(prepare_line(line), prepare_line(cv2.cvtColor(line, cv2.COLOR_GRAY2BGR)),
-                       atol=1 / 64)
+    assert np.allclose(
+        prepare_line(line), prepare_line(cv2.cvtColor(line, cv2.COLOR_GRAY2BGR)), atol=1 / 64
+    )
 
 
 @pytest.mark.parametrize("shape", [(1, 1), (1, 500), (500, 1)])

@@ -83,8 +83,10 @@ HELD_OUT = {spec.name: spec.held_out for spec in fonts.FONTS}
 
 @pytest.mark.parametrize("held_out", [False, True])
 def test_lines_are_drawn_only_in_the_fonts_of_their_split(general, held_out):
-    used = {line.font for line in lines(LineSynth(general, numeric=False, seed=3,
-                                                  held_out=held_out), 40)}
+    used = {
+        line.font
+        for line in lines(LineSynth(general, numeric=False, seed=3, held_out=held_out), 40)
+    }
     assert used
     assert {HELD_OUT[name] for name in used} == {held_out}
 

@@ -16,12 +16,15 @@ from tests.factories import document_with_fields
 
 @pytest.fixture
 def slip(demo_types):
-    return document_with_fields(demo_types["bank_slip"], {
-        "payer_name": ("张伟", 0.62, ["low_confidence"]),
-        "amount": ("8,650.00", 0.99, []),
-        "amount_in_words": ("捌仟陆佰伍拾元整", 0.7, ["low_confidence"]),
-        "transaction_date": ("2024-03-07", 0.99, []),
-    })
+    return document_with_fields(
+        demo_types["bank_slip"],
+        {
+            "payer_name": ("张伟", 0.62, ["low_confidence"]),
+            "amount": ("8,650.00", 0.99, []),
+            "amount_in_words": ("捌仟陆佰伍拾元整", 0.7, ["low_confidence"]),
+            "transaction_date": ("2024-03-07", 0.99, []),
+        },
+    )
 
 
 def test_second_clerk_gets_a_different_field(slip, clerk, clerk2):
@@ -109,11 +112,14 @@ def test_value_that_still_breaks_a_rule_is_refused_unless_overridden(slip, clerk
     with pytest.raises(RulesStillFail) as info:
         services.decide(words.pk, clerk, "捌仟元整", version=words.version)
     assert info.value.detail["failures"][0]["code"] == "amount_words_mismatch"
-    decision = services.decide(words.pk, clerk, "捌仟元整", version=words.version,
-                               override_reason="printed like this")
+    decision = services.decide(
+        words.pk, clerk, "捌仟元整", version=words.version, override_reason="printed like this"
+    )
     assert decision.status == Field.Status.CORRECTED
-    assert Event.objects.get(field=words, kind="field_corrected").detail["override_reason"] == \
-        "printed like this"
+    assert (
+        Event.objects.get(field=words, kind="field_corrected").detail["override_reason"]
+        == "printed like this"
+    )
 
 
 def test_document_completes_when_its_last_field_is_decided(slip, clerk):
@@ -123,8 +129,12 @@ def test_document_completes_when_its_last_field_is_decided(slip, clerk):
     assert decision.document_completed
     slip.refresh_from_db()
     assert slip.status == Document.Status.COMPLETED and slip.completed_at is not None
-    assert Event.objects.filter(document=slip, kind="status_changed",
-                                after={"status": "completed"}).count() == 1
+    assert (
+        Event.objects.filter(
+            document=slip, kind="status_changed", after={"status": "completed"}
+        ).count()
+        == 1
+    )
 
 
 def test_decided_field_cannot_be_decided_twice(slip, clerk):

@@ -13,11 +13,14 @@ from tests.factories import document_with_fields
 
 @pytest.fixture
 def slip(demo_types):
-    return document_with_fields(demo_types["bank_slip"], {
-        "payer_name": ("张伟", 0.62, ["low_confidence"]),
-        "amount": ("8,650.00", 0.99, []),
-        "amount_in_words": ("捌仟陆佰伍拾元整", 0.7, ["low_confidence"]),
-    })
+    return document_with_fields(
+        demo_types["bank_slip"],
+        {
+            "payer_name": ("张伟", 0.62, ["low_confidence"]),
+            "amount": ("8,650.00", 0.99, []),
+            "amount_in_words": ("捌仟陆佰伍拾元整", 0.7, ["low_confidence"]),
+        },
+    )
 
 
 @pytest.mark.parametrize("url", ["/review/dashboard/", "/admin/"])
@@ -76,11 +79,17 @@ def test_decide_endpoint_saves_and_reports_rule_failures(client, clerk, slip):
     words = Field.objects.get(document=slip, spec__key="amount_in_words")
     services.claim(words.pk, clerk)
     url = f"/review/fields/{words.pk}/decide/"
-    bad = client.post(url, json.dumps({"value": "捌元整", "version": words.version}),
-                      content_type="application/json")
+    bad = client.post(
+        url,
+        json.dumps({"value": "捌元整", "version": words.version}),
+        content_type="application/json",
+    )
     assert bad.status_code == 422 and bad.json()["code"] == "rules_still_fail"
-    ok = client.post(url, json.dumps({"value": "捌仟陆佰伍拾元整", "version": words.version,
-                                      "seconds": 2}), content_type="application/json")
+    ok = client.post(
+        url,
+        json.dumps({"value": "捌仟陆佰伍拾元整", "version": words.version, "seconds": 2}),
+        content_type="application/json",
+    )
     assert ok.status_code == 200 and ok.json()["status"] == "confirmed"
 
 
@@ -94,6 +103,9 @@ def test_second_clerk_cannot_open_a_held_field(client, clerk, clerk2, slip):
 def test_check_endpoint_runs_the_rules_on_a_proposed_value(client, clerk, slip):
     client.force_login(clerk)
     words = Field.objects.get(document=slip, spec__key="amount_in_words")
-    reply = client.post(f"/review/fields/{words.pk}/check/", json.dumps({"value": "壹元整"}),
-                        content_type="application/json").json()
+    reply = client.post(
+        f"/review/fields/{words.pk}/check/",
+        json.dumps({"value": "壹元整"}),
+        content_type="application/json",
+    ).json()
     assert [f["code"] for f in reply["failures"]] == ["amount_words_mismatch"]

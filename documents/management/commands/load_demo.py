@@ -30,27 +30,37 @@ def load_document_types() -> list[DocumentType]:
         for spec in DEMO_TYPES:
             doc_type, _ = DocumentType.objects.update_or_create(
                 code=spec["code"],
-                defaults={"name": spec["name"], "description": spec["description"],
-                          "confidence_threshold": spec["confidence_threshold"], "active": True},
+                defaults={
+                    "name": spec["name"],
+                    "description": spec["description"],
+                    "confidence_threshold": spec["confidence_threshold"],
+                    "active": True,
+                },
             )
             for field in spec["fields"]:
                 values = {k: v for k, v in field.items() if k != "key"}
-                FieldSpec.objects.update_or_create(document_type=doc_type, key=field["key"],
-                                                   defaults=values)
+                FieldSpec.objects.update_or_create(
+                    document_type=doc_type, key=field["key"], defaults=values
+                )
             out.append(doc_type)
     return out
 
 
 class Command(BaseCommand):
-    help = ("Load the demo document types, users (admin, supervisor, clerk, clerk2) and N rendered "
-            "demo bills per type. Safe to run again: nothing is duplicated.")
+    help = (
+        "Load the demo document types, users (admin, supervisor, clerk, clerk2) and N rendered "
+        "demo bills per type. Safe to run again: nothing is duplicated."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--bills", type=int, default=3, help="demo bills per document type")
         parser.add_argument("--seed", type=int, default=1000)
-        parser.add_argument("--password", default=os.environ.get("OCR_DEMO_PASSWORD", ""),
-                            help="password of the demo users (default: $OCR_DEMO_PASSWORD or a "
-                                 "random one, printed)")
+        parser.add_argument(
+            "--password",
+            default=os.environ.get("OCR_DEMO_PASSWORD", ""),
+            help="password of the demo users (default: $OCR_DEMO_PASSWORD or a "
+            "random one, printed)",
+        )
 
     def handle(self, *args, **opts) -> None:
         types = load_document_types()
@@ -67,8 +77,13 @@ class Command(BaseCommand):
                     buffer = io.BytesIO()
                     bill.image.save(buffer, "PNG")
                     data, name = buffer.getvalue(), f"{doc_type.code}-{seed}.png"
-                result = services.ingest(data, name=name, document_type=doc_type,
-                                         source=Document.Source.DEMO, external_id=f"demo-{seed}")
+                result = services.ingest(
+                    data,
+                    name=name,
+                    document_type=doc_type,
+                    source=Document.Source.DEMO,
+                    external_id=f"demo-{seed}",
+                )
                 created += result.created
         self.stdout.write(f"demo bills: {created} new, queued for recognition")
 

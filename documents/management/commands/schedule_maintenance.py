@@ -10,7 +10,11 @@ class Command(BaseCommand):
     def handle(self, *args, **opts) -> None:
         Schedule.objects.update_or_create(
             name="documents-watchdog",
-            defaults={"func": "documents.tasks.watchdog", "schedule_type": Schedule.MINUTES,
-                      "minutes": 2, "repeats": -1},
+            defaults={
+                "func": "documents.tasks.watchdog",
+                "schedule_type": Schedule.MINUTES,
+                "minutes": 2,
+                "repeats": -1,
+            },
         )
         self.stdout.write("watchdog scheduled every 2 minutes")

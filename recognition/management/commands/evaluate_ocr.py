@@ -18,10 +18,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--lines", required=True, help="folder holding labels.tsv and crops")
-        parser.add_argument("--model", choices=("numeric", "general", "auto"), default="auto",
-                            help="auto: numeric model for numeric categories, general otherwise")
-        parser.add_argument("--checkpoint", action="append", default=[],
-                            help="KIND=PATH to evaluate another checkpoint than the shipped one")
+        parser.add_argument(
+            "--model",
+            choices=("numeric", "general", "auto"),
+            default="auto",
+            help="auto: numeric model for numeric categories, general otherwise",
+        )
+        parser.add_argument(
+            "--checkpoint",
+            action="append",
+            default=[],
+            help="KIND=PATH to evaluate another checkpoint than the shipped one",
+        )
         parser.add_argument("--ignore-case", action="store_true")
         parser.add_argument("--json", dest="json_out", help="write the figures as JSON here")
         parser.add_argument("--limit", type=int, default=None, help="only the first N lines")
@@ -35,8 +43,10 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         if opts["limit"]:
             lines = lines[: opts["limit"]]
-        paths = {"numeric": Path(settings.OCR_WEIGHTS_DIR) / "numeric.pt",
-                 "general": Path(settings.OCR_WEIGHTS_DIR) / "general.pt"}
+        paths = {
+            "numeric": Path(settings.OCR_WEIGHTS_DIR) / "numeric.pt",
+            "general": Path(settings.OCR_WEIGHTS_DIR) / "general.pt",
+        }
         for item in opts["checkpoint"]:
             kind, _, path = item.partition("=")
             if kind not in paths or not path:
@@ -55,9 +65,12 @@ class Command(BaseCommand):
 
         report = evaluate(lines, recognizer_for, ignore_case=opts["ignore_case"])
         data = report.as_dict()
-        data.update(lines_dir=str(opts["lines"]), model=mode,
-                    checkpoints={k: str(paths[k]) for k in needed},
-                    sha256={k: p.sha256 for k, p in predictors.items()})
+        data.update(
+            lines_dir=str(opts["lines"]),
+            model=mode,
+            checkpoints={k: str(paths[k]) for k in needed},
+            sha256={k: p.sha256 for k, p in predictors.items()},
+        )
         self._table(data)
         for path, truth, pred in report.failures[: opts["show_errors"]]:
             self.stdout.write(f"  ✗ {path}: {truth!r} → {pred!r}")
@@ -71,9 +84,16 @@ class Command(BaseCommand):
         w(f"{'ALL':<28}{data['lines']:>7}{data['exact']:>9.2%}{data['cer']:>9.3%}")
         for title, key in (("category", "by_category"), ("font", "by_font")):
             for name, row in data[key].items():
-                w(f"  {title}:{name:<{24 - len(title)}}{row['lines']:>7}{row['exact']:>9.2%}{row['cer']:>9.3%}")
-        w(f"latency median {data['latency_ms_median']} ms, p95 {data['latency_ms_p95']} ms (batch 1); "
-          f"{data['lines_per_s_batched']} lines/s batched")
-        w(f"confidence ≥ 0.9 but wrong: {data['wrong_share_at_conf_0_9']}; "
-          f"share below 0.9: {data['share_below_conf_0_9']}")
-
+                w(
+                    f"  {title}:{name:<{24 - len(title)}}{row['lines']:>7}"
+                    f"{row['exact']:>9.2%}{row['cer']:>9.3%}"
+                )
+        w(
+            f"latency median {data['latency_ms_median']} ms, "
+            f"p95 {data['latency_ms_p95']} ms (batch 1); "
+            f"{data['lines_per_s_batched']} lines/s batched"
+        )
+        w(
+            f"confidence ≥ 0.9 but wrong: {data['wrong_share_at_conf_0_9']}; "
+            f"share below 0.9: {data['share_below_conf_0_9']}"
+        )

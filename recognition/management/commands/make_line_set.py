@@ -17,11 +17,20 @@ class Command(BaseCommand):
         parser.add_argument("--out", required=True)
         parser.add_argument("-n", type=int, default=1000)
         parser.add_argument("--seed", type=int, default=20261121)
-        parser.add_argument("--training-fonts", action="store_true",
-                            help="use the training fonts instead of the held-out ones")
+        parser.add_argument(
+            "--training-fonts",
+            action="store_true",
+            help="use the training fonts instead of the held-out ones",
+        )
 
     def handle(self, *args, **opts) -> None:
         charset = numeric_charset() if opts["kind"] == "numeric" else general_charset()
-        out = write_line_set(opts["out"], charset, numeric=opts["kind"] == "numeric", n=opts["n"],
-                             seed=opts["seed"], held_out=not opts["training_fonts"])
+        out = write_line_set(
+            opts["out"],
+            charset,
+            numeric=opts["kind"] == "numeric",
+            n=opts["n"],
+            seed=opts["seed"],
+            held_out=not opts["training_fonts"],
+        )
         self.stdout.write(f"wrote {opts['n']} lines to {out}")
