@@ -6,7 +6,6 @@ import io
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group, User
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
 
@@ -23,7 +22,9 @@ def _tasks_inline(settings):
     settings.OCR_TASKS_SYNC = True
 
 
-def _user(username: str, group: str | None = None, **extra) -> User:
+def _user(username: str, group: str | None = None, **extra):
+    from django.contrib.auth.models import Group, User
+
     user = User.objects.create_user(username=username, password="pw-" + username, **extra)
     if group:
         user.groups.add(Group.objects.get_or_create(name=group)[0])
@@ -31,27 +32,27 @@ def _user(username: str, group: str | None = None, **extra) -> User:
 
 
 @pytest.fixture
-def clerk(db) -> User:
+def clerk(db):
     return _user("clerk", "clerk")
 
 
 @pytest.fixture
-def clerk2(db) -> User:
+def clerk2(db):
     return _user("clerk2", "clerk")
 
 
 @pytest.fixture
-def supervisor(db) -> User:
+def supervisor(db):
     return _user("supervisor", "supervisor")
 
 
 @pytest.fixture
-def admin_user(db) -> User:
+def admin_user(db):
     return _user("admin", is_staff=True, is_superuser=True)
 
 
 @pytest.fixture
-def outsider(db) -> User:
+def outsider(db):
     return _user("outsider")
 
 

@@ -35,12 +35,17 @@ def greedy_decode(log_probs: np.ndarray, charset: Charset, *, is_logits: bool = 
     takes the arg-max class per frame, merges repeats, then drops blanks, so "a a" needs a blank
     frame between the two a's.
 
-    Confidence: ``char_confidences[k]`` is the highest probability the k-th emitted character
-    reaches over its run of frames; the line confidence is the **minimum probability of the
-    chosen class over all frames**, blanks included. A frame torn between blank and a character
-    (a possibly dropped or doubled character) therefore lowers the line's confidence even though
-    it emitted nothing. An all-blank line keeps that definition; an empty input (T = 0) decodes
-    to ``""`` with confidence 0.
+    Confidence, which review routing compares with each field's threshold:
+
+    * ``char_confidences[k]``: the highest probability the k-th emitted character reaches over
+      its run of frames (a substitution risk shows up here);
+    * the **line confidence** is the minimum of all character confidences and, for every blank
+      frame, ``1 - p(best other character)``, where "other" excludes the blank and the two
+      characters emitted on either side. A frame torn between blank and a neighbouring character
+      decodes the same either way and costs nothing; a blank frame where some other character
+      has mass (a character that may have been dropped or inserted) lowers the confidence.
+    * An all-blank line scores by its blank frames alone; an empty input (T = 0) decodes to ""
+      with confidence 0.
     """
     probs = np.asarray(log_probs, dtype=np.float32)
     if probs.ndim != 2:
@@ -53,26 +58,51 @@ def greedy_decode(log_probs: np.ndarray, charset: Charset, *, is_logits: bool = 
     best = probs.argmax(axis=1)
     best_p = probs[np.arange(len(best)), best]
     chars: list[str] = []
+    classes: list[int] = []
     confs: list[float] = []
     spans: list[list[int]] = []
+    emitted_before = np.zeros(len(best), dtype=np.int64)  # class emitted last, per frame
     prev = BLANK
     for t, (cls, p) in enumerate(zip(best.tolist(), best_p.tolist())):
         if cls != BLANK:
             if cls != prev:
                 chars.append(charset.chars[cls - 1])
+                classes.append(cls)
                 confs.append(p)
                 spans.append([t, t + 1])
             else:
                 confs[-1] = max(confs[-1], p)
                 spans[-1][1] = t + 1
+        emitted_before[t] = classes[-1] if classes else BLANK
         prev = cls
+    line = min(confs) if confs else 1.0
+    blank_frames = np.nonzero(best == BLANK)[0]
+    if len(blank_frames):
+        others = probs[blank_frames].copy()
+        rows = np.arange(len(blank_frames))
+        others[rows, emitted_before[blank_frames]] = 0.0
+        others[rows, _next_emitted(best)[blank_frames]] = 0.0
+        others[:, BLANK] = 0.0
+        line = min(line, float(1.0 - others.max()))
     frames = float(len(best))
     return Decoded(
         "".join(chars),
-        float(best_p.min()),
+        max(0.0, line),
         tuple(float(c) for c in confs),
         tuple((a / frames, b / frames) for a, b in spans),
     )
+
+
+def _next_emitted(best: np.ndarray) -> np.ndarray:
+    """Per frame, the class of the next character emitted after it (blank if none)."""
+    starts = (best != BLANK) & (best != np.concatenate(([BLANK], best[:-1])))
+    out = np.zeros(len(best), dtype=np.int64)
+    upcoming = BLANK
+    for t in range(len(best) - 1, -1, -1):
+        out[t] = upcoming
+        if starts[t]:
+            upcoming = int(best[t])
+    return out
 
 
 def decode_batch(

@@ -47,6 +47,7 @@ class TrainConfig:
     # (from_step, max_chars): short strings first so CTC leaves the all-blank plateau early.
     curriculum: list[tuple[int, int | None]] = field(default_factory=lambda: [(0, None)])
     strength: float = 1.0  # degradation strength
+    glyph_pretrain_steps: int = 0  # conv stack pre-trained as a glyph classifier (glyphs.py)
     eval_every: int = 500
     eval_lines: int = 600
     checkpoint_every_s: float = 300.0
@@ -60,7 +61,8 @@ class TrainConfig:
                 kind="general",
                 max_steps=200_000,
                 warmup_steps=1000,
-                curriculum=[(0, 2), (2000, 4), (5000, 8), (9000, None)],
+                glyph_pretrain_steps=1500,
+                curriculum=[(0, 3), (1500, 6), (4000, 10), (7000, None)],
                 eval_lines=600,
             )
         elif kind == "numeric":
@@ -91,7 +93,9 @@ def make_batch(
     lines: list, charset: Charset
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     prepared = [prepare_line(line.image) for line in lines]
-    width = max(p.shape[1] for p in prepared)
+    # Widths rounded up to 64 px: every distinct input shape costs oneDNN a cached primitive, and
+    # unbounded shapes grow a training process by gigabytes over hours.
+    width = -(-max(p.shape[1] for p in prepared) // 64) * 64
     images = torch.from_numpy(pad_batch(prepared, width))
     targets = [charset.encode(line.text) for line in lines]
     flat = torch.tensor([c for t in targets for c in t], dtype=torch.long)
@@ -135,6 +139,7 @@ class Trainer:
         torch.set_num_threads(config.threads)
         self.step = 0
         self.best = -1.0
+        self.glyphs_done = False
         state = None
         if resume is not None:
             ckpt = load_checkpoint(resume)
@@ -142,6 +147,7 @@ class Trainer:
             state = ckpt.training_state
             self.step = state.get("step", 0)
             self.best = state.get("best", -1.0)
+            self.glyphs_done = state.get("glyphs_done", False)
             self.charset, arch, weights = ckpt.charset, ckpt.arch, ckpt.state_dict
         else:
             self.charset = charset_for(config.kind)
@@ -198,6 +204,7 @@ class Trainer:
                     "step": self.step,
                     "best": self.best,
                     "optimizer": self.optimizer.state_dict(),
+                    "glyphs_done": self.glyphs_done,
                 }
                 if training_state
                 else {},
@@ -213,6 +220,18 @@ class Trainer:
         last_save = time.monotonic()
         metrics: dict = {}
         seen, window_start, losses = 0, time.monotonic(), []
+        if self.step == 0 and not self.glyphs_done and self.config.glyph_pretrain_steps:
+            from .glyphs import pretrain_features
+
+            pretrain_features(
+                self.model,
+                self.charset,
+                steps=self.config.glyph_pretrain_steps,
+                seed=self.config.seed,
+                log=tqdm.write,
+            )
+            self.glyphs_done = True
+            self.checkpoint("last.pt", {})
         bar = tqdm(total=end, initial=self.step, dynamic_ncols=True, mininterval=5)
         self.model.train()
         while self.step < end:

@@ -1,0 +1,138 @@
+"""Recognition end to end on rendered demo bills with the shipped models and real task code."""
+
+from __future__ import annotations
+
+import io
+
+from django.core.files.base import ContentFile
+
+from documents import services
+from documents.demo.render import bills_to_pdf, render_bill
+from documents.models import Document, Event, Field, Page, TextLine
+from documents.pipeline import process_document
+from recognition.engine.metrics import comparable
+
+
+def ingest_now(data: bytes, name: str, doc_type: str, capture) -> Document:
+    with capture(execute=True):
+        result = services.ingest(data, name=name, document_type=doc_type)
+    result.document.refresh_from_db()
+    return result.document
+
+
+def test_uploaded_bill_gets_pages_lines_and_routed_fields(
+    demo_types, rendered_bills, django_capture_on_commit_callbacks
+):
+    data, bill = rendered_bills["bank_slip"]
+    doc = ingest_now(data, "slip.png", "bank_slip", django_capture_on_commit_callbacks)
+    assert doc.status in (Document.Status.NEEDS_REVIEW, Document.Status.COMPLETED), doc.error
+    assert doc.pages.count() == 1
+    assert TextLine.objects.filter(page__document=doc).count() >= 15
+    fields = {f.spec.key: f for f in doc.fields.select_related("spec")}
+    assert set(fields) == {s.key for s in demo_types["bank_slip"].fields.all()}
+    for field in fields.values():
+        assert field.model_version is not None
+        expected = Field.Status.NEEDS_REVIEW if field.review_reasons else Field.Status.AUTO_ACCEPTED
+        assert field.status == expected
+    read = sum(comparable(fields[k].value) == comparable(v) for k, v in bill.truth.items())
+    assert read / len(bill.truth) >= 0.5, {k: (fields[k].value, v) for k, v in bill.truth.items()}
+    numeric = [f for f in fields.values() if f.spec.numeric and f.box]
+    assert numeric and all(f.model_version.kind == "numeric" for f in numeric)
+
+
+def test_rerun_replaces_fields_and_lines_instead_of_adding(
+    demo_types, rendered_bills, django_capture_on_commit_callbacks, supervisor
+):
+    data, _ = rendered_bills["vat_invoice"]
+    doc = ingest_now(data, "invoice.png", "vat_invoice", django_capture_on_commit_callbacks)
+    counts = (
+        doc.fields.count(),
+        Page.objects.filter(document=doc).count(),
+        TextLine.objects.filter(page__document=doc).count(),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.rerun_recognition(doc, actor=supervisor)
+    doc.refresh_from_db()
+    assert doc.status in (Document.Status.NEEDS_REVIEW, Document.Status.COMPLETED)
+    assert (
+        doc.fields.count(),
+        Page.objects.filter(document=doc).count(),
+        TextLine.objects.filter(page__document=doc).count(),
+    ) == counts
+    assert Event.objects.filter(document=doc, kind="recognition_finished").count() == 2
+
+
+def test_second_delivery_of_the_same_task_does_nothing(
+    demo_types, rendered_bills, django_capture_on_commit_callbacks
+):
+    data, _ = rendered_bills["bank_slip"]
+    doc = ingest_now(data, "slip.png", "bank_slip", django_capture_on_commit_callbacks)
+    fields_before = list(doc.fields.values_list("pk", flat=True))
+    assert process_document(doc.pk) == "skipped"
+    assert list(doc.fields.values_list("pk", flat=True)) == fields_before
+
+
+def test_multi_page_pdf_becomes_one_document_with_pages(
+    demo_types, django_capture_on_commit_callbacks
+):
+    pdf = bills_to_pdf([render_bill("loan_application", 3), render_bill("loan_application", 4)])
+    doc = ingest_now(pdf, "two.pdf", "loan_application", django_capture_on_commit_callbacks)
+    assert doc.page_count == 2 and doc.pages.count() == 2
+    assert doc.fields.count() == demo_types["loan_application"].fields.count()
+
+
+def test_file_that_breaks_after_intake_fails_with_its_error_shown(demo_types, client, clerk):
+    doc = Document(
+        sha256="0" * 64,
+        original_name="bad.pdf",
+        content_type="application/pdf",
+        size=20,
+        document_type=demo_types["bank_slip"],
+    )
+    doc.file.save("bad.pdf", ContentFile(b"%PDF-1.4 not really"), save=False)
+    doc.save()
+    assert process_document(doc.pk) == "failed"
+    doc.refresh_from_db()
+    assert doc.status == Document.Status.FAILED and "PDF" in doc.error
+    client.force_login(clerk)
+    assert doc.error.encode() in client.get(doc.get_absolute_url()).content
+
+
+def test_unloadable_model_retries_then_fails_with_the_error(
+    demo_types, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.OCR_WEIGHTS_DIR = tmp_path / "no-weights"
+    settings.OCR_MAX_ATTEMPTS = 2
+    from recognition import loader
+
+    loader._cache.clear()
+    buffer = io.BytesIO()
+    render_bill("bank_slip", 5, degrade=False).image.save(buffer, "PNG")
+    doc = ingest_now(buffer.getvalue(), "slip.png", "bank_slip", django_capture_on_commit_callbacks)
+    assert doc.status == Document.Status.FAILED
+    assert doc.attempts == 2
+    assert "numeric.pt" in doc.error or "general.pt" in doc.error
+    assert Event.objects.filter(document=doc, kind="recognition_failed").count() == 2
+    loader._cache.clear()
+
+
+def test_upload_page_accepts_a_bill_and_the_detail_page_shows_its_fields(
+    client, clerk, demo_types, rendered_bills, django_capture_on_commit_callbacks
+):
+    data, _ = rendered_bills["loan_application"]
+    client.force_login(clerk)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/documents/upload/",
+            {"file": ContentFile(data, name="loan.png"), "document_type": "loan_application"},
+        )
+    assert response.status_code == 201
+    doc = Document.objects.get(pk=response.json()["id"])
+    page = client.get(doc.get_absolute_url())
+    assert page.status_code == 200
+    assert page.context["fields"] and "<rect" in page.content.decode()
+    again = client.post(
+        "/documents/upload/",
+        {"file": ContentFile(data, name="loan-again.png"), "document_type": "loan_application"},
+    )
+    assert again.status_code == 200 and again.json()["id"] == doc.pk and not again.json()["created"]

@@ -1,0 +1,161 @@
+"""A real django-q2 cluster on the ORM broker: killed mid-task, and loaded with concurrent uploads.
+
+These start `manage.py qcluster` subprocesses against the test database file, so they use
+transactional tests (data committed, visible to other processes).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from documents import services
+from documents.demo.render import render_bill
+from documents.models import Document, Event
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def bill_png(code: str, seed: int) -> bytes:
+    buffer = io.BytesIO()
+    render_bill(code, seed).image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def start_cluster(media_root: Path, name: str) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "ocr_review.test_settings",
+        "SQLITE_PATH": str(connection.settings_dict["NAME"]),
+        "MEDIA_ROOT": str(media_root),
+        "Q_CLUSTER_NAME": name,
+        "Q_WORKERS": "1",
+        "Q_TIMEOUT_S": "20",
+        "Q_RETRY_GRACE_S": "5",
+        "Q_POLL_S": "0.2",
+        "OCR_STUCK_AFTER_S": "20",
+        "OCR_TASKS_SYNC": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "qcluster"],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def kill_cluster(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait(timeout=10)
+
+
+def wait_for(predicate, timeout: float, interval: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s")
+
+
+@pytest.fixture
+def queued_settings(settings):
+    settings.OCR_TASKS_SYNC = False
+    return settings
+
+
+def test_worker_killed_mid_task_finishes_the_document_exactly_once(
+    demo_types, media_root, queued_settings
+):
+    doc = services.ingest(
+        bill_png("bank_slip", 21), name="slip.png", document_type="bank_slip"
+    ).document
+    cluster = start_cluster(media_root, "crash-test-1")
+    try:
+        wait_for(lambda: Document.objects.filter(pk=doc.pk, status="processing").exists(), 120)
+    finally:
+        kill_cluster(cluster)  # SIGKILL to the whole cluster: the worker dies mid-task
+    doc.refresh_from_db()
+    assert doc.status == Document.Status.PROCESSING and doc.fields.count() == 0
+
+    cluster = start_cluster(media_root, "crash-test-2")
+    try:
+        wait_for(
+            lambda: Document.objects.filter(
+                pk=doc.pk, status__in=["needs_review", "completed", "failed"]
+            ).exists(),
+            180,
+            0.5,
+        )
+    finally:
+        kill_cluster(cluster)
+    doc.refresh_from_db()
+    assert doc.status in (Document.Status.NEEDS_REVIEW, Document.Status.COMPLETED), doc.error
+    assert doc.attempts == 2
+    assert doc.fields.count() == demo_types["bank_slip"].fields.count()
+    assert doc.fields.values("spec").distinct().count() == doc.fields.count()
+    assert Event.objects.filter(document=doc, kind="recognition_finished").count() == 1
+    assert (
+        Event.objects.filter(
+            document=doc, kind="status_changed", after={"status": "processing"}
+        ).count()
+        == 2
+    )
+
+
+def test_concurrent_uploads_while_the_cluster_works_never_lock_the_database(
+    demo_types, media_root, queued_settings
+):
+    cluster = start_cluster(media_root, "load-test")
+    errors: list[BaseException] = []
+    created: list[int] = []
+    payloads = [
+        (code, bill_png(code, 100 + i))
+        for i, code in enumerate(["bank_slip", "vat_invoice", "loan_application"] * 2)
+    ]
+
+    def upload(code: str, data: bytes) -> None:
+        try:
+            for _ in range(2):  # the same file twice: dedupe under concurrency
+                result = services.ingest(data, name=f"{code}.png", document_type=code)
+                if result.created:
+                    created.append(result.document.pk)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    try:
+        threads = [threading.Thread(target=upload, args=p) for p in payloads]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        assert not errors, errors
+        assert sorted(created) == sorted(set(created)) and len(created) == len(payloads)
+        wait_for(
+            lambda: not Document.objects.filter(status__in=["queued", "processing"]).exists(),
+            300,
+            1.0,
+        )
+    finally:
+        kill_cluster(cluster)
+    statuses = set(Document.objects.values_list("status", flat=True))
+    assert statuses <= {"needs_review", "completed"}, statuses
