@@ -38,15 +38,15 @@ def start_cluster(media_root: Path, name: str) -> subprocess.Popen:
         "DJANGO_SETTINGS_MODULE": "ocr_review.test_settings",
         "SQLITE_PATH": str(connection.settings_dict["NAME"]),
         "MEDIA_ROOT": str(media_root),
-        "Q_CLUSTER_NAME": name,
         "Q_WORKERS": "1",
         "Q_TIMEOUT_S": "20",
         "Q_RETRY_GRACE_S": "5",
         "Q_POLL_S": "0.2",
         "OCR_STUCK_AFTER_S": "20",
         "OCR_TASKS_SYNC": "0",
-        "LOG_LEVEL": "WARNING",
+        "LOG_LEVEL": "INFO",
     }
+    log = open(media_root.parent / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
     return subprocess.Popen(
         [sys.executable, "manage.py", "qcluster"],
         cwd=ROOT,
