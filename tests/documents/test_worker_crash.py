@@ -52,8 +52,8 @@ def start_cluster(media_root: Path, name: str) -> subprocess.Popen:
         cwd=ROOT,
         env=env,
         start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
 
 
