@@ -2,16 +2,21 @@
 
     .venv/bin/python bench/throughput.py --kind numeric --threads 2 [--lines 512] [--json OUT]
 
-Lines are synthetic held-out lines (fixed seed) so every run reads the same input. Peak RSS is the
-process's high-water mark (ru_maxrss), i.e. what one recognition worker needs.
+Lines come from the deterministic held-out line set (var/eval/KIND-heldout, written by
+``manage.py make_line_set`` in a child process when missing, so every run reads the same input and
+the fonts used to draw them never count towards this process's memory). Peak RSS is the process's
+high-water mark (ru_maxrss): what one recognition worker needs for the model and its batches.
+Run it on an otherwise idle machine: training jobs on the same cores halve the figures.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -21,8 +26,31 @@ sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
 
+from recognition.engine.evaluate import load_image, read_labels  # noqa: E402
 from recognition.engine.predictor import Predictor  # noqa: E402
-from recognition.engine.synth import LineSynth  # noqa: E402
+
+
+def line_images(kind: str, n: int) -> list:
+    folder = ROOT / "var" / "eval" / f"{kind}-heldout"
+    if not (folder / "labels.tsv").exists():
+        subprocess.run(
+            [
+                sys.executable,
+                "manage.py",
+                "make_line_set",
+                "--kind",
+                kind,
+                "--out",
+                str(folder),
+                "-n",
+                "1000",
+            ],
+            cwd=ROOT,
+            check=True,
+            env={**os.environ, "DJANGO_DEBUG": "1"},
+        )
+    lines = read_labels(folder)[:n]
+    return [load_image(line.path) for line in lines]
 
 
 def main() -> None:
@@ -39,11 +67,10 @@ def main() -> None:
 
     torch.set_num_threads(args.threads)
     path = Path(args.checkpoint or ROOT / "recognition" / "weights" / f"{args.kind}.pt")
+    images = line_images(args.kind, args.lines)
     t0 = time.perf_counter()
     predictor = Predictor.from_file(path, threads=args.threads, batch_size=args.batch_size)
     load_s = time.perf_counter() - t0
-    synth = LineSynth(predictor.charset, numeric=args.kind == "numeric", held_out=True, seed=4242)
-    images = [synth.sample().image for _ in range(args.lines)]
 
     predictor.recognize(images[:16])  # warm-up: first calls pay for allocator and kernel set-up
     single = []
