@@ -102,7 +102,7 @@ def summary(days: int = 14) -> dict:
         ),
         "median_review_s": statistics.median(seconds) if seconds else None,
         "queue_length": queue.count(),
-        "oldest_age": timezone.now() - oldest if oldest else None,
+        "oldest": oldest,
         "versions": sorted(versions.items()),
         "docs_chart": bar_chart(
             [(d.strftime("%m-%d"), docs_per_day.get(d, 0)) for d in day_keys],

@@ -15,7 +15,7 @@ for arg in "$@"; do
 done
 
 debs=(poppler-utils fonts-wqy-microhei fonts-wqy-zenhei fonts-arphic-ukai fonts-arphic-uming
-      fonts-noto-cjk fonts-dejavu-core fonts-liberation2)
+      fonts-noto-cjk fonts-dejavu-core fonts-liberation2 gettext)
 [ "$browser" = 1 ] && debs+=(chromium)
 
 missing=()
