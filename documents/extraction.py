@@ -4,21 +4,33 @@ Two ways, per field spec: by **region** (the lines whose centre lies in a box gi
 page) or by **label anchor**: the line that starts with the field's label or an alias
 ("客户姓名：张伟" → 张伟), else the nearest line to the right of the label on the same row, else
 the line just below it.
+
+A label is first looked for in the lines' text (one OCR slip tolerated). When a line's scores are
+available, a label the best-path reading garbled is still found by its CTC prefix probability
+(:func:`recognition.engine.ctc.prefix_log_prob`): labels are a small, known vocabulary, so asking
+"does this line start with 付款人账号?" is far more reliable than reading it blind.
 """
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from recognition.engine.charset import fold
+from recognition.engine.ctc import prefix_log_prob
 from recognition.engine.metrics import edit_distance
 
 Box = tuple[int, int, int, int]
 _LABEL_NOISE = re.compile(r"[\s:：()（）\[\]【】*＊_]")
 _LEADING_SEPARATORS = " :：;；,，.|"
 _OPENING_BRACKETS = "(（[【"
+# A spotted label needs this geometric-mean probability per character.
+SPOT_MIN_CHAR_PROB = 0.5
+Encoder = Callable[[str], list[int]]
 
 
 @dataclass(frozen=True)
@@ -29,6 +41,7 @@ class OcrLine:
     confidence: float
     char_confidences: tuple[float, ...] = ()
     char_spans: tuple[tuple[float, float], ...] = ()  # fractions of the line's width
+    log_probs: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -76,17 +89,51 @@ def _label_match(line_text: str, labels: Sequence[str]) -> tuple[int, tuple[int,
             continue
         # Trailing label noise such as the ） of 金额（小写） is not part of the value; an opening
         # bracket may start one (a phone number's "(010)").
-        while (
-            consumed < len(line_text)
-            and _LABEL_NOISE.match(line_text[consumed])
-            and line_text[consumed] not in _OPENING_BRACKETS
-        ):
-            consumed += 1
+        consumed = _skip_label_noise(line_text, consumed)
         distance = edit_distance(matched, key)
         score = (len(key) - distance, -distance)
         if distance <= (1 if len(key) >= 4 else 0) and (best is None or score > best[1]):
             best = (consumed, score)
     return best
+
+
+def _skip_label_noise(text: str, consumed: int) -> int:
+    while (
+        consumed < len(text)
+        and _LABEL_NOISE.match(text[consumed])
+        and text[consumed] not in _OPENING_BRACKETS
+    ):
+        consumed += 1
+    return consumed
+
+
+def _label_spotted(
+    line: OcrLine, labels: Sequence[str], encode: Encoder
+) -> tuple[int, tuple[int, int]] | None:
+    """Like :func:`_label_match`, from the line's CTC scores instead of its best-path text.
+
+    Spotted matches rank just below text matches with one slip.
+    """
+    if line.log_probs is None or not len(line.log_probs):
+        return None
+    best: tuple[float, int, int] | None = None  # (mean log-prob per char, end frame, key length)
+    for label in labels:
+        target_text = fold(label).replace(" ", "").rstrip(":")
+        try:
+            target = encode(target_text)
+        except KeyError:
+            continue
+        if not target or line.log_probs[:, target[0]].max() < math.log(0.05):
+            continue
+        log_p, end = prefix_log_prob(line.log_probs, target)
+        per_char = log_p / len(target)
+        if per_char >= math.log(SPOT_MIN_CHAR_PROB) and (best is None or per_char > best[0]):
+            best = (per_char, end, len(label_key(label)))
+    if best is None:
+        return None
+    end_fraction = (best[1] + 1) / len(line.log_probs)
+    consumed = sum(1 for start, _ in line.char_spans if start < end_fraction)
+    return _skip_label_noise(line.text, consumed), (best[2] - 1, -2)
 
 
 def _label_prefix(line_text: str, labels: Sequence[str]) -> int | None:
@@ -201,9 +248,17 @@ def _in_region(
 
 
 def locate_fields(
-    specs: Sequence[SpecView], lines: Sequence[OcrLine], page_sizes: Sequence[tuple[int, int]]
+    specs: Sequence[SpecView],
+    lines: Sequence[OcrLine],
+    page_sizes: Sequence[tuple[int, int]],
+    *,
+    encode: Encoder | None = None,
 ) -> dict[str, Located | None]:
-    """Value location of every spec; None where the field could not be found."""
+    """Value location of every spec; None where the field could not be found.
+
+    ``encode`` (the general model's charset encoder) enables label spotting on lines that carry
+    their CTC scores.
+    """
     found: dict[str, Located | None] = {}
     # Each line anchors at most one label: the spec whose label it matches best (most characters,
     # then exactly rather than with a slip).
@@ -216,6 +271,11 @@ def locate_fields(
             match = _label_match(line.text, labels)
             if match is not None and (i not in anchors or anchors[i][0] < match[1]):
                 anchors[i] = (match[1], spec.key, match[0])
+        if encode is not None and not any(a[1] == spec.key for a in anchors.values()):
+            for i, line in enumerate(lines):
+                match = None if i in anchors else _label_spotted(line, labels, encode)
+                if match is not None:
+                    anchors[i] = (match[1], spec.key, match[0])
     anchor_of = {}
     for i, (_, key, consumed) in sorted(anchors.items()):
         anchor_of.setdefault(key, (i, consumed))

@@ -13,13 +13,13 @@ from datetime import date
 
 import numpy as np
 from PIL import Image
-from recognition.engine.lines import find_lines
 
 from recognition.engine.charset import fold
+from recognition.engine.lines import find_lines
 from recognition.engine.predictor import Predictor
 from recognition.engine.preprocess import ImageError, crop_box, deskew
 
-from .extraction import Located, OcrLine, SpecView, locate_fields
+from .extraction import Encoder, Located, OcrLine, SpecView, locate_fields
 from .rules import REASON_MISSING, FieldContext, build_rules, needs_review, run_rules
 
 
@@ -81,7 +81,7 @@ def read_pages(images: Sequence[Image.Image], general: Predictor) -> list[PageRe
                 crops.append(crop_box(array, box.as_tuple()))
             except ImageError:
                 crops.append(np.zeros((0, 0), np.uint8))
-        for box, decoded in zip(boxes, general.recognize(crops)):
+        for box, decoded in zip(boxes, general.recognize(crops, keep_scores=True)):
             page.lines.append(
                 OcrLine(
                     index,
@@ -90,6 +90,7 @@ def read_pages(images: Sequence[Image.Image], general: Predictor) -> list[PageRe
                     decoded.confidence,
                     decoded.char_confidences,
                     decoded.char_spans,
+                    decoded.log_probs,
                 )
             )
         pages.append(page)
@@ -116,12 +117,13 @@ def read_fields(
     specs: Sequence[SpecInput],
     numeric: Predictor,
     *,
+    encode: Encoder | None = None,
     today: date | None = None,
 ) -> list[FieldResult]:
     lines = [line for page in pages for line in page.lines]
     sizes = [page.image.size for page in pages]
     located = locate_fields(
-        [SpecView(s.key, s.label, s.aliases, s.region) for s in specs], lines, sizes
+        [SpecView(s.key, s.label, s.aliases, s.region) for s in specs], lines, sizes, encode=encode
     )
     results: dict[str, FieldResult] = {}
     for spec in specs:
@@ -180,7 +182,7 @@ def recognize_document(
     t0 = time.perf_counter()
     pages = read_pages(images, general)
     t1 = time.perf_counter()
-    fields = read_fields(pages, specs, numeric)
+    fields = read_fields(pages, specs, numeric, encode=general.charset.encode)
     t2 = time.perf_counter()
     return DocumentResult(
         pages, fields, {"read_pages_s": round(t1 - t0, 3), "fields_s": round(t2 - t1, 3)}

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -17,6 +18,8 @@ class Decoded:
     # (start, end) of each emitted character as fractions (0..1) of the line's width, from the
     # frames of its run: enough to cut a value out of a "label：value" line.
     char_spans: tuple[tuple[float, float], ...] = ()
+    # (T, C) log-probabilities, kept only when asked for (label spotting with prefix_log_prob).
+    log_probs: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 EMPTY = Decoded("", 0.0, ())
@@ -106,9 +109,54 @@ def _next_emitted(best: np.ndarray) -> np.ndarray:
 
 
 def decode_batch(
-    logits: np.ndarray, lengths: np.ndarray | list[int], charset: Charset
+    logits: np.ndarray,
+    lengths: np.ndarray | list[int],
+    charset: Charset,
+    *,
+    keep_scores: bool = False,
 ) -> list[Decoded]:
     """(T, N, C) logits of a padded batch → one Decoded per line, each cut to its own length."""
-    return [
-        greedy_decode(logits[: int(n), i], charset, is_logits=True) for i, n in enumerate(lengths)
-    ]
+    out = []
+    for i, n in enumerate(lengths):
+        line = logits[: int(n), i]
+        decoded = greedy_decode(line, charset, is_logits=True)
+        if keep_scores:
+            z = line - line.max(axis=-1, keepdims=True)
+            scores = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+            decoded = replace(decoded, log_probs=scores.astype(np.float32))
+        out.append(decoded)
+    return out
+
+
+def prefix_log_prob(log_probs: np.ndarray, target: Sequence[int]) -> tuple[float, int]:
+    """log P(the line's text starts with ``target``) under the CTC model, and the frame at which
+    the target's last character is most likely first emitted (-1 when impossible).
+
+    Every path whose collapsed text starts with the target enters the state "last target
+    character" for the first time at exactly one frame, so summing over those entries gives the
+    prefix probability exactly. Used to find printed labels even when best-path reading garbles
+    them.
+    """
+    lp = np.asarray(log_probs, dtype=np.float64)
+    steps, length = lp.shape[0], len(target)
+    if steps == 0 or length == 0:
+        return float("-inf"), -1
+    ext = np.zeros(2 * length, dtype=np.int64)  # blank, l1, blank, l2, ..., blank, lL
+    ext[1::2] = target
+    skip = np.zeros(2 * length, dtype=bool)  # may jump from s-2 (a different character)
+    skip[3::2] = ext[3::2] != ext[1:-2:2]
+    alpha = np.full(2 * length, -np.inf)
+    alpha[0] = lp[0, BLANK]
+    alpha[1] = lp[0, ext[1]]
+    last = 2 * length - 1
+    total, best, best_t = (alpha[last], alpha[last], 0) if length == 1 else (-np.inf, -np.inf, -1)
+    for t in range(1, steps):
+        enter = np.logaddexp(alpha[last - 1], alpha[last - 2] if skip[last] else -np.inf)
+        enter += lp[t, ext[last]]
+        if enter > best:
+            best, best_t = enter, t
+        total = np.logaddexp(total, enter)
+        one = np.concatenate(([-np.inf], alpha[:-1]))
+        two = np.where(skip, np.concatenate(([-np.inf, -np.inf], alpha[:-2])), -np.inf)
+        alpha = np.logaddexp(np.logaddexp(alpha, one), two) + lp[t, ext]
+    return float(total), best_t

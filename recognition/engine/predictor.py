@@ -38,8 +38,10 @@ class Predictor:
     def from_file(cls, path: str | Path, **kwargs) -> Predictor:
         return cls(load_checkpoint(path), **kwargs)
 
-    def recognize(self, images: Sequence[np.ndarray]) -> list[Decoded]:
-        """One Decoded per image, in input order.
+    def recognize(
+        self, images: Sequence[np.ndarray], *, keep_scores: bool = False
+    ) -> list[Decoded]:
+        """One Decoded per image, in input order (with its log-probabilities if ``keep_scores``).
 
         An image that cannot be read (empty, 1×1, not an image array) yields ``Decoded("", 0.0)``
         and a log line instead of an exception, so one bad crop never fails a whole document.
@@ -56,19 +58,20 @@ class Predictor:
         for width, items in sorted(buckets.items()):
             for start in range(0, len(items), self.batch_size):
                 chunk = items[start : start + self.batch_size]
-                for (i, _), decoded in zip(chunk, self._run([line for _, line in chunk], width)):
+                batch = [line for _, line in chunk]
+                for (i, _), decoded in zip(chunk, self._run(batch, width, keep_scores)):
                     results[i] = decoded
         return results
 
     def recognize_one(self, image: np.ndarray) -> Decoded:
         return self.recognize([image])[0]
 
-    def _run(self, lines: list[np.ndarray], width: int) -> list[Decoded]:
+    def _run(self, lines: list[np.ndarray], width: int, keep_scores: bool) -> list[Decoded]:
         batch = torch.from_numpy(pad_batch(lines, width))
         lengths = output_lengths(torch.tensor([line.shape[1] for line in lines]))
         with self._lock, torch.inference_mode():
             logits = self.model(batch).float().numpy()
-        return decode_batch(logits, lengths.numpy(), self.charset)
+        return decode_batch(logits, lengths.numpy(), self.charset, keep_scores=keep_scores)
 
 
 @cache

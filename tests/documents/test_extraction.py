@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from documents.extraction import Located, OcrLine, SpecView, locate_fields
@@ -283,3 +284,28 @@ def test_region_and_label_fields_are_located_side_by_side():
     found = locate([SpecView("name", "客户姓名"), ADDRESS], lines, pages=SQUARE)
     assert found["name"].text == "张伟"
     assert found["address"].text == "北京市海淀区"
+
+
+def test_a_garbled_label_is_still_found_by_its_ctc_scores():
+    from recognition.engine.charset import Charset
+
+    charset = Charset("付款人账号收0123456789:")
+    label, value = "付款人账号", "62012345"
+    text = label + ":" + value
+    frames = []
+    for ch in text:  # two frames per character, a blank between
+        row = np.full(charset.num_classes, 0.02 / (charset.num_classes - 1))
+        row[charset.encode(ch)[0]] = 0.98
+        blank = np.full(charset.num_classes, 0.02 / (charset.num_classes - 1))
+        blank[0] = 0.98
+        frames += [row, blank]
+    log_probs = np.log(np.array(frames))
+    n = len(text)
+    spans = tuple((2 * i / (2 * n), (2 * i + 1) / (2 * n)) for i in range(n))
+    garbled = "忖款入账号:" + value  # what best-path reading printed
+    line = OcrLine(0, (0, 0, 600, 30), garbled, 0.5, (0.9,) * n, spans, log_probs)
+    spec = SpecView("payer_account", label)
+    assert locate_fields([spec], [line], [(1000, 800)])["payer_account"] is None
+    found = locate_fields([spec], [line], [(1000, 800)], encode=charset.encode)["payer_account"]
+    assert found is not None and found.text == value
+    assert found.box[0] > 0  # the label's part of the line is cut away

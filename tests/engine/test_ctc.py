@@ -218,3 +218,50 @@ def test_decode_batch_returns_one_result_per_line_even_for_a_zero_length_line():
     decoded = decode_batch(logits, [0, 4], CHARSET)
     assert decoded[0] == Decoded("", 0.0)
     assert decoded[1].text == "b"
+
+
+def brute_force_prefix(log_probs: np.ndarray, target: list[int]) -> float:
+    """log P(text starts with target) by enumerating every path: only for tiny inputs."""
+    total = 0.0
+    steps, classes = log_probs.shape
+    for path in itertools.product(range(classes), repeat=steps):
+        text = [k for k, _ in itertools.groupby(path) if k != BLANK]
+        if text[: len(target)] == target:
+            total += float(np.exp(sum(log_probs[t, c] for t, c in enumerate(path))))
+    return float(np.log(total)) if total > 0 else float("-inf")
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_prefix_probability_equals_the_sum_over_all_paths(seed):
+    from recognition.engine.ctc import prefix_log_prob
+
+    rng = np.random.default_rng(seed)
+    steps = int(rng.integers(1, 6))
+    log_probs = log_softmax(rng.normal(0, 1.5, (steps, 3)))
+    target = [int(c) for c in rng.integers(1, 3, size=int(rng.integers(1, 4)))]
+    got, _ = prefix_log_prob(log_probs, target)
+    expected = brute_force_prefix(log_probs, target)
+    if np.isinf(expected):
+        assert np.isinf(got)
+    else:
+        assert got == pytest.approx(expected, abs=1e-9)
+
+
+def test_prefix_probability_finds_where_the_prefix_ends():
+    from recognition.engine.ctc import prefix_log_prob
+
+    probs = probs_for("aa_b__ab", p=0.97)
+    log_p, end = prefix_log_prob(np.log(probs), [1, 2])
+    assert log_p > np.log(0.9)
+    assert end == 3  # "b" first emitted at frame 3
+    assert prefix_log_prob(np.log(probs), [2])[0] < np.log(0.1)
+
+
+def test_decode_batch_keeps_scores_only_when_asked():
+    logits = np.random.default_rng(5).normal(0, 1, (6, 2, CHARSET.num_classes))
+    plain = decode_batch(logits, [6, 4], CHARSET)
+    scored = decode_batch(logits, [6, 4], CHARSET, keep_scores=True)
+    assert all(d.log_probs is None for d in plain)
+    assert [d.log_probs.shape for d in scored] == [(6, 3), (4, 3)]
+    assert np.exp(scored[0].log_probs).sum(axis=1) == pytest.approx(np.ones(6), rel=1e-5)
+    assert [d.text for d in plain] == [d.text for d in scored]
