@@ -77,25 +77,32 @@ def _char_height(ink: np.ndarray) -> float:
 
 
 def _split_tall(box: tuple[int, int, int, int], ink: np.ndarray, char_h: float) -> list[tuple]:
+    """Cut a blob holding several touching lines at the valleys of its row profile."""
     x0, y0, x1, y1 = box
-    if y1 - y0 < 1.8 * char_h:
+    if y1 - y0 < 1.6 * char_h:
         return [box]
-    profile = ink[y0:y1, x0:x1].sum(axis=1) / 255
-    cuts = [y0]
-    threshold = max(1.0, profile.max() * 0.04)
-    in_gap = False
-    for i, value in enumerate(profile):
-        if value <= threshold and not in_gap and i - (cuts[-1] - y0) > 0.5 * char_h:
-            cuts.append(y0 + i)
-            in_gap = True
-        elif value > threshold:
-            in_gap = False
-    cuts.append(y1)
+    profile = ink[y0:y1, x0:x1].sum(axis=1) / 255.0
+    k = max(1, int(char_h * 0.2))
+    smooth = np.convolve(profile, np.ones(k) / k, mode="same")
+    level = float(np.median(smooth[smooth > 0])) if (smooth > 0).any() else 0.0
+    candidates = [
+        i
+        for i in range(1, len(smooth) - 1)
+        if smooth[i] <= smooth[i - 1]
+        and smooth[i] <= smooth[i + 1]
+        and smooth[i] < 0.35 * level
+        and 0.5 * char_h <= i <= len(smooth) - 0.5 * char_h
+    ]
+    cuts: list[int] = []
+    for i in sorted(candidates, key=lambda c: smooth[c]):
+        if all(abs(i - c) >= 0.6 * char_h for c in cuts):
+            cuts.append(i)
+    bounds = [0, *sorted(cuts), len(smooth)]
     out = []
-    for a, b in zip(cuts, cuts[1:]):
-        rows = np.nonzero(ink[a:b, x0:x1].any(axis=1))[0]
+    for a, b in zip(bounds, bounds[1:]):
+        rows = np.nonzero(ink[y0 + a : y0 + b, x0:x1].any(axis=1))[0]
         if len(rows):
-            out.append((x0, a + int(rows[0]), x1, a + int(rows[-1]) + 1))
+            out.append((x0, y0 + a + int(rows[0]), x1, y0 + a + int(rows[-1]) + 1))
     return out or [box]
 
 
