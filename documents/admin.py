@@ -1,10 +1,26 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
+from django.http import HttpResponse
+from django.template import Engine, RequestContext
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import services
-from .models import Document, DocumentType, Event, Field, FieldSpec, Page
+from . import services, webhooks
+from .api import tokens
+from .models import (
+    ApiClient,
+    Document,
+    DocumentType,
+    Event,
+    Field,
+    FieldSpec,
+    Page,
+    WebhookDelivery,
+    WebhookEvent,
+)
 
 
 class FieldSpecInline(admin.StackedInline):
@@ -125,3 +141,138 @@ class EventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+_TOKEN_PAGE = """{% extends "admin/base_site.html" %}
+{% block content %}
+<h1>{{ title }}</h1>
+<p>Copy this token now and hand it to the client's owners. Only its hash is kept: it will
+not be shown again. Requests send it as <code>Authorization: Token &lt;token&gt;</code>.</p>
+<p><input type="text" readonly size="80" value="{{ token }}" onclick="this.select()"
+   style="font-family: monospace; font-size: 1.1em"></p>
+<p>Webhook signing secret (also under the client's page):
+<code>{{ client.webhook_secret }}</code></p>
+<p><a href="{{ back }}">Back to {{ client.name }}</a></p>
+{% endblock %}"""
+
+
+class ApiClientForm(forms.ModelForm):
+    class Meta:
+        model = ApiClient
+        fields = ["name", "user", "allowed_types", "active", "throttle_rate", "webhook_secret"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].required = False
+        self.fields["user"].help_text = _(
+            "Leave empty to create a service user for the client (the usual case)."
+        )
+
+
+@admin.register(ApiClient)
+class ApiClientAdmin(admin.ModelAdmin):
+    form = ApiClientForm
+    list_display = ("name", "user", "token_prefix", "active", "throttle_rate", "last_used_at")
+    list_filter = ("active",)
+    search_fields = ("name", "token_prefix", "user__username")
+    filter_horizontal = ("allowed_types",)
+    readonly_fields = ("token_prefix", "token_issued_at", "revoked_at", "created_at")
+    actions = ["issue_new_token", "revoke"]
+
+    def save_model(self, request, obj: ApiClient, form, change: bool) -> None:
+        if not change:
+            if obj.user_id is None:
+                obj.user = tokens.service_user(obj.name)
+            request._new_api_token = tokens.assign_token(obj)
+        if change and "active" in form.changed_data:
+            obj.revoked_at = None if obj.active else timezone.now()
+        super().save_model(request, obj, form, change)
+
+    def response_add(self, request, obj: ApiClient, post_url_continue=None):
+        token = getattr(request, "_new_api_token", None)
+        if token is None:  # pragma: no cover - save_model always sets it on add
+            return super().response_add(request, obj, post_url_continue)
+        return self._token_page(request, obj, token)
+
+    def _token_page(self, request, client: ApiClient, token: str):
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("API token for %(name)s") % {"name": client.name},
+            "token": token,
+            "client": client,
+            "back": reverse("admin:documents_apiclient_change", args=[client.pk]),
+        }
+        html = (
+            Engine.get_default().from_string(_TOKEN_PAGE).render(RequestContext(request, context))
+        )
+        response = HttpResponse(html)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @admin.action(description=_("Issue a new token (the old one stops working)"))
+    def issue_new_token(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, _("Select exactly one client."), messages.WARNING)
+            return None
+        client = queryset.get()
+        return self._token_page(request, client, tokens.rotate_token(client))
+
+    @admin.action(description=_("Revoke: tokens stop working at once"))
+    def revoke(self, request, queryset) -> None:
+        for client in queryset:
+            tokens.revoke(client)
+        self.message_user(request, _("%(n)d client(s) revoked.") % {"n": queryset.count()})
+
+
+class WebhookDeliveryInline(admin.TabularInline):
+    model = WebhookDelivery
+    extra = 0
+    fields = (
+        "attempt",
+        "manual",
+        "started_at",
+        "duration_ms",
+        "status_code",
+        "success",
+        "error",
+        "response_snippet",
+    )
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(admin.ModelAdmin):
+    list_display = (
+        "event_id",
+        "type",
+        "client",
+        "document",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "created_at",
+    )
+    list_filter = ("status", "type", "client")
+    search_fields = ("event_id", "url", "document__external_id")
+    readonly_fields = [f.name for f in WebhookEvent._meta.fields]
+    inlines = [WebhookDeliveryInline]
+    actions = ["replay"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description=_("Replay: send again with the same event id"))
+    def replay(self, request, queryset) -> None:
+        replayed = sum(webhooks.replay(event) for event in queryset)
+        self.message_user(
+            request,
+            _("%(n)d event(s) queued for delivery again.") % {"n": replayed},
+            messages.SUCCESS,
+        )

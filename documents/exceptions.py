@@ -50,5 +50,19 @@ class UnknownDocumentType(IntakeError):
     code = "unknown_document_type"
 
 
+class DocumentTypeNotAllowed(IntakeError):
+    """The API client is not scoped to this document type."""
+
+    code = "document_type_not_allowed"
+    http_status = 403
+
+
+class IdempotencyKeyReused(IntakeError):
+    """A retry must resend the same file: the key already belongs to a different submission."""
+
+    code = "idempotency_key_reused"
+    http_status = 422
+
+
 class ProcessingError(Exception):
     """Recognition of a stored document failed in a way a retry will not fix."""

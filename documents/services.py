@@ -9,10 +9,10 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 
 from . import events, transitions
-from .exceptions import UnknownDocumentType
+from .exceptions import DocumentTypeNotAllowed, IdempotencyKeyReused, UnknownDocumentType
 from .files import sha256_bytes, validate
 from .limits import intake_limits
-from .models import Document, DocumentType
+from .models import ApiClient, Document, DocumentType
 from .tasks import enqueue_recognition
 
 _EXTENSIONS = {
@@ -48,16 +48,28 @@ def ingest(
     user=None,
     source: str = Document.Source.WEB,
     external_id: str = "",
+    api_client: ApiClient | None = None,
+    idempotency_key: str = "",
+    callback_url: str = "",
 ) -> IngestResult:
-    """Validate, deduplicate by sha256 per document type, store, then queue recognition.
+    """Validate, deduplicate, store, then queue recognition.
+
+    A submission is the same as an earlier one when it carries the same ``idempotency_key`` from
+    the same API client, or the same file (sha256) for the same document type and API client
+    (bank users share one scope). Reusing a key for a different file is refused.
 
     Validation runs before anything is written, so a refused upload leaves no trace; the file is
     stored before the row commits, and recognition is queued only after the commit.
     """
     doc_type = resolve_document_type(document_type)
+    if api_client is not None and not api_client.allows(doc_type):
+        raise DocumentTypeNotAllowed(
+            f"This API client may not submit {doc_type.code!r} documents; ask for the type to be "
+            "added to its allowed types."
+        )
     content_type, _pages = validate(data, intake_limits())
     sha = sha256_bytes(data)
-    existing = Document.objects.filter(document_type=doc_type, sha256=sha).first()
+    existing = _earlier_submission(doc_type, sha, api_client, idempotency_key)
     if existing:
         return IngestResult(existing, False)
     base = os.path.basename(name or "upload")[:200] or "upload"
@@ -73,16 +85,42 @@ def ingest(
                 source=source,
                 submitted_by=user if user and user.is_authenticated else None,
                 external_id=external_id[:128],
+                api_client=api_client,
+                idempotency_key=idempotency_key[:128],
+                callback_url=callback_url,
             )
             document.file.save(stored_name, ContentFile(data), save=False)
             document.save()
             events.document_received(document, actor=document.submitted_by)
             enqueue_recognition(document.pk)
     except IntegrityError:
-        # A concurrent upload of the same file won the race: hand back its document.
+        # A concurrent submission of the same file or key won the race: hand back its document.
         document.file.storage.delete(document.file.name)
-        return IngestResult(Document.objects.get(document_type=doc_type, sha256=sha), False)
+        existing = _earlier_submission(doc_type, sha, api_client, idempotency_key)
+        if existing is None:
+            raise
+        return IngestResult(existing, False)
     return IngestResult(document, True)
+
+
+def _earlier_submission(
+    doc_type: DocumentType, sha: str, api_client: ApiClient | None, idempotency_key: str
+) -> Document | None:
+    if idempotency_key and api_client is not None:
+        earlier = Document.objects.filter(
+            api_client=api_client, idempotency_key=idempotency_key[:128]
+        ).first()
+        if earlier is not None:
+            if earlier.sha256 != sha or earlier.document_type_id != doc_type.pk:
+                raise IdempotencyKeyReused(
+                    f"The Idempotency-Key {idempotency_key!r} was already used for document "
+                    f"{earlier.pk} with a different file or document type. Use a new key for a "
+                    "new submission."
+                )
+            return earlier
+    return Document.objects.filter(
+        document_type=doc_type, sha256=sha, api_client=api_client
+    ).first()
 
 
 def rerun_recognition(document: Document, *, actor=None) -> bool:

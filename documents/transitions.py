@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from . import events
+from . import events, notify
 from .models import Document, Field
 
 S = Document.Status
@@ -58,10 +58,13 @@ def finish_processing(document: Document, *, seconds: float) -> Document:
     changes = {"status": after, "processed_at": now, "error": "", "updated_at": now}
     if after == S.COMPLETED:
         changes["completed_at"] = now
-    Document.objects.filter(pk=document.pk).update(**changes)
-    document.refresh_from_db()
-    events.status_changed(document, S.PROCESSING, after)
-    events.recognition_finished(document, fields=total, review=needs_review, seconds=seconds)
+    with transaction.atomic():
+        Document.objects.filter(pk=document.pk).update(**changes)
+        document.refresh_from_db()
+        events.status_changed(document, S.PROCESSING, after)
+        events.recognition_finished(document, fields=total, review=needs_review, seconds=seconds)
+        if after == S.COMPLETED:
+            notify.document_changed(document)
     return document
 
 
@@ -69,12 +72,15 @@ def fail_or_retry(document_id: int, error: str) -> Document:
     """After an error: back to QUEUED while attempts remain, else FAILED with the error shown."""
     document = Document.objects.get(pk=document_id)
     after = S.FAILED if document.attempts >= settings.OCR_MAX_ATTEMPTS else S.QUEUED
-    Document.objects.filter(pk=document_id, status=S.PROCESSING).update(
-        status=after, error=error[:4000], updated_at=timezone.now()
-    )
-    document.refresh_from_db()
-    events.recognition_failed(document, error, attempt=document.attempts)
-    events.status_changed(document, S.PROCESSING, after)
+    with transaction.atomic():
+        changed = Document.objects.filter(pk=document_id, status=S.PROCESSING).update(
+            status=after, error=error[:4000], updated_at=timezone.now()
+        )
+        document.refresh_from_db()
+        events.recognition_failed(document, error, attempt=document.attempts)
+        events.status_changed(document, S.PROCESSING, after)
+        if changed and after == S.FAILED:
+            notify.document_changed(document)
     return document
 
 
@@ -82,12 +88,15 @@ def fail(document_id: int, error: str) -> Document:
     """Straight to FAILED: the file itself is the problem, a retry cannot help."""
     document = Document.objects.get(pk=document_id)
     before = document.status
-    Document.objects.filter(pk=document_id).update(
-        status=S.FAILED, error=error[:4000], updated_at=timezone.now()
-    )
-    document.refresh_from_db()
-    events.recognition_failed(document, error, attempt=document.attempts)
-    events.status_changed(document, before, S.FAILED)
+    with transaction.atomic():
+        Document.objects.filter(pk=document_id).update(
+            status=S.FAILED, error=error[:4000], updated_at=timezone.now()
+        )
+        document.refresh_from_db()
+        events.recognition_failed(document, error, attempt=document.attempts)
+        events.status_changed(document, before, S.FAILED)
+        if before != S.FAILED:
+            notify.document_changed(document)
     return document
 
 
@@ -110,10 +119,12 @@ def complete_if_reviewed(document: Document, *, actor=None) -> bool:
     if document.fields.filter(status=Field.Status.NEEDS_REVIEW).exists():
         return False
     now = timezone.now()
-    if not Document.objects.filter(pk=document.pk, status=S.NEEDS_REVIEW).update(
-        status=S.COMPLETED, completed_at=now, updated_at=now
-    ):
-        return False
-    document.refresh_from_db()
-    events.status_changed(document, S.NEEDS_REVIEW, S.COMPLETED, actor=actor)
+    with transaction.atomic():
+        if not Document.objects.filter(pk=document.pk, status=S.NEEDS_REVIEW).update(
+            status=S.COMPLETED, completed_at=now, updated_at=now
+        ):
+            return False
+        document.refresh_from_db()
+        events.status_changed(document, S.NEEDS_REVIEW, S.COMPLETED, actor=actor)
+        notify.document_changed(document)
     return True

@@ -6,6 +6,7 @@ Defaults run everything embedded (SQLite in WAL mode + django-q2's ORM broker). 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -82,6 +83,7 @@ DATABASE_URL = env_str("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 else:
+    SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
@@ -172,8 +174,22 @@ USE_I18N = True
 USE_TZ = True
 
 # -- API -----------------------------------------------------------------------------------------
+# Default request rate of an API client (its own row may set another) and of browser sessions.
+API_THROTTLE_RATE = env_str("API_THROTTLE_RATE", "120/min")
+if not re.fullmatch(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", API_THROTTLE_RATE):
+    raise ImproperlyConfigured(f"API_THROTTLE_RATE={API_THROTTLE_RATE!r}: use e.g. 120/min")
+# Prefix of links (status_url, page images) in webhook payloads, e.g. https://ocr.bank.internal
+API_BASE_URL = env_str("API_BASE_URL", "").rstrip("/")
+API_RECOGNIZE_MAX_BYTES = env_int("API_RECOGNIZE_MAX_KB", 1024, minimum=16) * 1024
+API_WEBHOOK_TIMEOUT_S = env_float("API_WEBHOOK_TIMEOUT_S", 10.0)
+# 11 attempts, 1 min apart doubling each time: the last one about 17 hours after the first.
+API_WEBHOOK_MAX_ATTEMPTS = env_int("API_WEBHOOK_MAX_ATTEMPTS", 11, minimum=1)
+API_WEBHOOK_BACKOFF_S = env_int("API_WEBHOOK_BACKOFF_S", 60, minimum=1)
+API_WEBHOOK_BACKOFF_CAP_S = env_int("API_WEBHOOK_BACKOFF_CAP_S", 12 * 3600, minimum=1)
 REST_FRAMEWORK = {
+    # Token first: a request without credentials gets 401 with WWW-Authenticate, not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "documents.api.auth.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -184,7 +200,16 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ocr_review API",
+    "DESCRIPTION": (
+        "Submit bank bills, follow their status, read validated fields, review flagged fields. "
+        "Authenticate with `Authorization: Token <token>`; errors are `{code, detail}`."
+    ),
     "VERSION": "1.0.0",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "DocumentStatusEnum": "documents.models.Document.Status",
+        "FieldStatusEnum": "documents.models.Field.Status",
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

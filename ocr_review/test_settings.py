@@ -1,7 +1,12 @@
-"""Settings for the test suite: the real settings with a throwaway secret key."""
+"""Settings for the test suite: the real settings with a throwaway secret key and a test database
+file of this run's own (parallel runs on one machine must not share one SQLite file)."""
 
 import os
+import tempfile
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-for-production")
+os.environ.setdefault(
+    "SQLITE_TEST_PATH", os.path.join(tempfile.gettempdir(), f"ocr-review-test-{os.getpid()}.sqlite3")
+)
 
 from .settings import *  # noqa: E402,F403

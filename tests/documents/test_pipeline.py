@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from django.core.files.base import ContentFile
+from django.utils.html import escape
 
 from documents import services
 from documents.demo.render import bills_to_pdf, render_bill
@@ -95,7 +96,7 @@ def test_file_that_breaks_after_intake_fails_with_its_error_shown(demo_types, cl
     doc.refresh_from_db()
     assert doc.status == Document.Status.FAILED and "PDF" in doc.error
     client.force_login(clerk)
-    assert doc.error.encode() in client.get(doc.get_absolute_url()).content
+    assert escape(doc.error) in client.get(doc.get_absolute_url()).content.decode()
 
 
 def test_unloadable_model_retries_then_fails_with_the_error(

@@ -1,0 +1,1 @@
+"""The REST API for upstream systems and review tools, versioned under /api/v1/."""

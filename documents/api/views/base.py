@@ -1,0 +1,105 @@
+"""What every API view shares: who may call, the per-client rate, the error format."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+
+from django.http import JsonResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse
+from rest_framework.views import APIView
+
+from documents.exceptions import FileTooLarge
+
+from ..errors import InvalidBase64, exception_handler
+from ..permissions import CanUseApi
+from ..serializers import ErrorSerializer
+from ..throttling import ApiClientThrottle
+
+_MULTIPART_OVERHEAD = 1024 * 1024
+# A 48x20 PNG with one dash: small enough for an example, valid enough to be accepted.
+EXAMPLE_PNG_BASE64 = (
+    "iVBORw0KGgoAAAANSUhEUgAAADAAAAAUCAAAAADuVOF7AAAAJElEQVR42mP8z0AaYGIY1UADDSwQipGwyv+D1g+Mo2lp"
+    "UGgAAMqmAyeIAHe6AAAAAElFTkSuQmCC"
+)
+
+
+class ApiMixin:
+    permission_classes = [CanUseApi]
+    throttle_classes = [ApiClientThrottle]
+
+    def get_exception_handler(self):
+        return exception_handler
+
+
+class ApiView(ApiMixin, APIView):
+    pass
+
+
+def refuse_large_body(request, max_file_bytes: int) -> None:
+    """413 from the Content-Length alone, before a byte of an oversized body is parsed.
+
+    The limit leaves room for base64 (4/3) and multipart framing; the file itself is held to
+    ``max_file_bytes`` exactly by documents.files.validate.
+    """
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > max_file_bytes * 4 // 3 + _MULTIPART_OVERHEAD:
+        raise FileTooLarge(
+            _("The request is %(got).1f MB; files are limited to %(max).1f MB.")
+            % {"got": length / 1e6, "max": max_file_bytes / 1e6}
+        )
+
+
+def decode_base64(text: str) -> bytes:
+    if text.startswith("data:"):
+        text = text.partition(",")[2]
+    try:
+        return base64.b64decode(re.sub(r"\s+", "", text), validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidBase64() from None
+
+
+def error(description: str, code: str, detail: str) -> OpenApiResponse:
+    """An error response for the schema, with its example."""
+    return OpenApiResponse(
+        ErrorSerializer,
+        description=description,
+        examples=[OpenApiExample(code, value={"code": code, "detail": detail}, response_only=True)],
+    )
+
+
+UNAUTHORIZED = error(
+    "No token, an unknown token, or a revoked one.",
+    "token_revoked",
+    "This API token has been revoked. Ask for a new one.",
+)
+FORBIDDEN = error(
+    "The caller is neither an API client nor a clerk.",
+    "not_allowed",
+    "Only API clients, clerks and supervisors may use this API.",
+)
+NOT_FOUND = error("No such object among the caller's.", "not_found", "Not found.")
+THROTTLED = error(
+    "Too many requests; retry after the seconds in the Retry-After header.",
+    "throttled",
+    "Request was throttled. Expected available in 42 seconds.",
+)
+
+
+@csrf_exempt  # it changes nothing, and must answer JSON, not Django's CSRF page
+def no_such_endpoint(request, *args, **kwargs) -> JsonResponse:
+    """Unrouted paths under /api/v1/ answer in the API's error format, not Django's HTML page."""
+    return JsonResponse(
+        {
+            "code": "not_found",
+            "detail": _("There is no API endpoint at %(path)s; see /api/docs/.")
+            % {"path": request.path},
+        },
+        status=404,
+    )
