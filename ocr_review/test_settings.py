@@ -6,7 +6,8 @@ import tempfile
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-for-production")
 os.environ.setdefault(
-    "SQLITE_TEST_PATH", os.path.join(tempfile.gettempdir(), f"ocr-review-test-{os.getpid()}.sqlite3")
+    "SQLITE_TEST_PATH",
+    os.path.join(tempfile.gettempdir(), f"ocr-review-test-{os.getpid()}.sqlite3"),
 )
 
 from .settings import *  # noqa: E402,F403
