@@ -1,0 +1,74 @@
+"""The shipped models on real crops from ../shared/samples and on the held-out synthetic set.
+
+Floors are what the shipped weights measurably reach (see recognition/weights/MODEL_CARD.md); a
+regression below them fails.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from recognition.engine.charset import numeric_charset
+from recognition.engine.evaluate import LabelledLine, evaluate, read_labels
+from recognition.engine.predictor import Predictor
+from recognition.engine.synth import write_line_set
+
+WEIGHTS = Path(__file__).resolve().parents[2] / "recognition" / "weights"
+NUMERIC_FLOOR = 0.97
+SROIE_NUMERIC_FLOOR = 0.35
+GENERAL_ZH_FLOOR = 0.0
+GENERAL_SROIE_FLOOR = 0.0
+
+
+@pytest.fixture(scope="module")
+def numeric() -> Predictor:
+    return Predictor.from_file(WEIGHTS / "numeric.pt", threads=2)
+
+
+@pytest.fixture(scope="module")
+def general() -> Predictor:
+    return Predictor.from_file(WEIGHTS / "general.pt", threads=2)
+
+
+def test_numeric_model_reads_held_out_numeric_lines(numeric, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("numeric-heldout")
+    write_line_set(folder, numeric.charset, numeric=True, n=300, seed=20261121)
+    report = evaluate(read_labels(folder), lambda line: numeric.recognize)
+    assert report.overall.exact_rate >= NUMERIC_FLOOR
+    assert set(report.by_font) <= {"wqy-zenhei", "liberation-serif"}, "held-out fonts only"
+
+
+def numeric_looking(lines: list[LabelledLine]) -> list[LabelledLine]:
+    charset = numeric_charset()
+    return [
+        line
+        for line in lines
+        if charset.covers(line.text) and sum(c.isdigit() for c in line.text) >= 3
+    ]
+
+
+def test_numeric_model_reads_numbers_on_real_receipts(numeric, samples):
+    lines = numeric_looking(read_labels(samples / "real" / "lines"))
+    assert len(lines) >= 20
+    report = evaluate(lines, lambda line: numeric.recognize, ignore_case=True)
+    assert report.overall.exact_rate >= SROIE_NUMERIC_FLOOR
+
+
+@pytest.mark.parametrize(
+    ("folder", "floor", "ignore_case"),
+    [
+        ("real-zh", GENERAL_ZH_FLOOR, False),
+        ("real", GENERAL_SROIE_FLOOR, True),
+    ],
+)
+def test_general_model_on_real_lines(general, samples, folder, floor, ignore_case):
+    report = evaluate(
+        read_labels(samples / folder / "lines"),
+        lambda line: general.recognize,
+        ignore_case=ignore_case,
+    )
+    assert report.overall.lines >= 200
+    assert report.overall.exact_rate >= floor
+    assert 0.0 <= report.overall.cer
