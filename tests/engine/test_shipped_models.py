@@ -16,7 +16,7 @@ from recognition.engine.predictor import Predictor
 from recognition.engine.synth import write_line_set
 
 WEIGHTS = Path(__file__).resolve().parents[2] / "recognition" / "weights"
-NUMERIC_FLOOR = 0.97
+NUMERIC_FLOOR = 0.98
 SROIE_NUMERIC_FLOOR = 0.35
 GENERAL_ZH_FLOOR = 0.0
 GENERAL_SROIE_FLOOR = 0.0
