@@ -232,6 +232,7 @@ class Trainer:
             )
             self.glyphs_done = True
             self.checkpoint("last.pt", {})
+        seen, window_start = 0, time.monotonic()
         bar = tqdm(total=end, initial=self.step, dynamic_ncols=True, mininterval=5)
         self.model.train()
         while self.step < end:
