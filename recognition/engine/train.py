@@ -325,6 +325,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--resume", action="store_true", help="continue from OUT/last.pt if present"
     )
+    parser.add_argument(
+        "--resume-from",
+        default=None,
+        help="continue from this checkpoint (e.g. the committed recognition/checkpoints/*.pt)",
+    )
     parser.add_argument("--init-from", default=None, help="start weights from this checkpoint")
     parser.add_argument("--steps", type=int, default=None, help="stop after this many more steps")
     parser.add_argument("--max-steps", type=int, default=None)
@@ -348,6 +353,8 @@ def run_from_args(args: argparse.Namespace) -> dict:
     config = TrainConfig.for_kind(args.kind, **overrides)
     out = Path(args.out or Path(__file__).resolve().parents[1] / "runs" / args.kind)
     resume = out / "last.pt" if args.resume and (out / "last.pt").exists() else None
+    if getattr(args, "resume_from", None) and resume is None:
+        resume = Path(args.resume_from)
     trainer = Trainer(
         config,
         out,
