@@ -43,3 +43,37 @@ class ModelVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.name} ({self.sha256[:10]})"
+
+    def metric(self, name: str, key: str = "exact") -> float | None:
+        """One figure of ``metrics[name]`` ("heldout", "validation", "training"), or None."""
+        block = (self.metrics or {}).get(name)
+        value = block.get(key) if isinstance(block, dict) else None
+        return value if isinstance(value, (int, float)) else None
+
+
+class ModelActivation(models.Model):
+    """Append-only record of every switch of the active version: who, why, the gate figures."""
+
+    class Action(models.TextChoices):
+        ACTIVATE = "activate", _("Activated (gate passed)")
+        OVERRIDE = "override", _("Activated by override (gate failed)")
+        ROLLBACK = "rollback", _("Rolled back")
+
+    kind = models.CharField(max_length=16, choices=ModelVersion.Kind.choices)
+    version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="activations")
+    previous = models.ForeignKey(
+        ModelVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(max_length=16, choices=Action.choices)
+    gate = models.JSONField(default=dict, blank=True)
+    override_reason = models.TextField(blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.version} by {self.actor or '—'}"

@@ -1,0 +1,30 @@
+"""Why a model version could not be registered, activated or rolled back."""
+
+from __future__ import annotations
+
+
+class RegistryError(Exception):
+    code = "model_registry_error"
+    http_status = 409
+
+    def __init__(self, message: str, **detail) -> None:
+        super().__init__(message)
+        self.message = message
+        self.detail = detail
+
+
+class ActivationRefused(RegistryError):
+    """The candidate is worse than the active version on the fixed evaluation set (or the person
+    asking may not override that)."""
+
+    code = "activation_refused"
+
+    def __init__(self, message: str, *, gate=None) -> None:
+        super().__init__(message, gate=gate)
+        self.gate = gate
+
+
+class NotEvaluated(RegistryError):
+    """The gate needs figures on the fixed evaluation set that have not been computed yet."""
+
+    code = "not_evaluated"
