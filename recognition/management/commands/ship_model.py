@@ -10,8 +10,10 @@ from recognition.loader import SHIPPED
 
 
 class Command(BaseCommand):
-    help = ("Copy a training checkpoint (e.g. recognition/runs/numeric/best.pt) to the shipped "
-            "weights folder, without optimizer state. Record its numbers in MODEL_CARD.md.")
+    help = (
+        "Copy a training checkpoint (e.g. recognition/runs/numeric/best.pt) to the shipped "
+        "weights folder, without optimizer state. Record its numbers in MODEL_CARD.md."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--kind", choices=tuple(SHIPPED), required=True)
