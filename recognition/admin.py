@@ -77,18 +77,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
         "notes",
     )
     # The active flag only changes through the gate (activate) or a rollback, never by hand.
-    readonly_fields = (
-        "kind",
-        "active",
-        "checkpoint",
-        "sha256",
-        "parent",
-        "created_by",
-        "created_at",
-        "activated_at",
-        "metrics",
-        "training_data",
-    )
+    readonly_fields = tuple(f for f in fields if f not in ("name", "notes"))
     actions = ["evaluate", "activate_version", "rollback_to"]
 
     def has_add_permission(self, request) -> bool:
