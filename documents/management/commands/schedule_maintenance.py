@@ -3,6 +3,22 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 from django_q.models import Schedule
 
+# (schedule name, task, every N minutes, what it does)
+PERIODIC = (
+    (
+        "documents-watchdog",
+        "documents.tasks.watchdog",
+        2,
+        "watchdog: requeue or fail documents stuck in processing",
+    ),
+    (
+        "webhooks-deliver-due",
+        "documents.webhooks.deliver_due",
+        1,
+        "webhook retries whose time has come",
+    ),
+)
+
 
 class Command(BaseCommand):
     help = (
@@ -11,23 +27,14 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **opts) -> None:
-        Schedule.objects.update_or_create(
-            name="documents-watchdog",
-            defaults={
-                "func": "documents.tasks.watchdog",
-                "schedule_type": Schedule.MINUTES,
-                "minutes": 2,
-                "repeats": -1,
-            },
-        )
-        self.stdout.write("watchdog scheduled every 2 minutes")
-        Schedule.objects.update_or_create(
-            name="webhooks-deliver-due",
-            defaults={
-                "func": "documents.webhooks.deliver_due",
-                "schedule_type": Schedule.MINUTES,
-                "minutes": 1,
-                "repeats": -1,
-            },
-        )
-        self.stdout.write("webhook retries swept every minute")
+        for name, func, minutes, purpose in PERIODIC:
+            Schedule.objects.update_or_create(
+                name=name,
+                defaults={
+                    "func": func,
+                    "schedule_type": Schedule.MINUTES,
+                    "minutes": minutes,
+                    "repeats": -1,
+                },
+            )
+            self.stdout.write(f"{purpose}: every {minutes} min")
