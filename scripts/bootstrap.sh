@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Installs everything a fresh Debian machine with Python 3.11 lacks: Debian packages (only the
 # missing ones), a virtual environment in .venv and the pinned Python requirements.
-# Usage: scripts/bootstrap.sh [--dev] [--browser]
+# Usage: scripts/bootstrap.sh [--dev] [--browser] [--bench]
+#   --bench also installs Tesseract and a separate .venv-bench (the app's requirements plus the peer
+#   engines of bench/requirements.txt), so benchmark-only packages never enter the app's .venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-dev=0; browser=0
+dev=0; browser=0; bench=0
 for arg in "$@"; do
   case "$arg" in
     --dev) dev=1 ;;
     --browser) browser=1 ;;
+    --bench) bench=1 ;;
     *) echo "unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -17,6 +20,7 @@ done
 debs=(poppler-utils fonts-wqy-microhei fonts-wqy-zenhei fonts-arphic-ukai fonts-arphic-uming
       fonts-noto-cjk fonts-dejavu-core fonts-liberation2 gettext)
 [ "$browser" = 1 ] && debs+=(chromium)
+[ "$bench" = 1 ] && debs+=(tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng)
 
 missing=()
 for pkg in "${debs[@]}"; do
@@ -44,4 +48,19 @@ if [ ! -f "$stamp" ]; then
   echo "==> installing Python requirements ($req)"
   .venv/bin/pip install -q --disable-pip-version-check -r "$req"
   touch "$stamp"
+fi
+
+if [ "$bench" = 1 ]; then
+  if [ ! -x .venv-bench/bin/python ]; then
+    echo "==> creating .venv-bench with $python"
+    "$python" -m venv .venv-bench
+  fi
+  stamp=.venv-bench/.installed-$(cat requirements.txt bench/requirements*.txt | sha256sum | cut -c1-16)
+  if [ ! -f "$stamp" ]; then
+    echo "==> installing benchmark requirements"
+    .venv-bench/bin/pip install -q --disable-pip-version-check -r requirements.txt -r bench/requirements.txt
+    # rapidocr-onnxruntime declares the GUI opencv-python; the headless build serves it as well.
+    .venv-bench/bin/pip install -q --disable-pip-version-check --no-deps -r bench/requirements-nodeps.txt
+    touch "$stamp"
+  fi
 fi

@@ -35,8 +35,13 @@ class Checkpoint:
     train_config: dict = field(default_factory=dict)
     metrics: dict = field(default_factory=dict)
     training_state: dict = field(default_factory=dict)  # optimizer/step for resuming; not shipped
+    calibration: dict = field(default_factory=dict)  # {"temperature": T, ...} fitted at shipping
     sha256: str = ""
     path: str = ""
+
+    @property
+    def temperature(self) -> float:
+        return float(self.calibration.get("temperature", 1.0))
 
     def build_model(self) -> CRNN:
         model = CRNN(self.arch)
@@ -68,6 +73,7 @@ def save_checkpoint(
         "arch": ckpt.arch.to_dict(),
         "train_config": ckpt.train_config,
         "metrics": ckpt.metrics,
+        "calibration": ckpt.calibration,
         "state_dict": {k: v.detach().cpu() for k, v in ckpt.state_dict.items()},
         "training_state": ckpt.training_state if include_training_state else {},
     }
@@ -112,6 +118,7 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
             train_config=payload.get("train_config", {}),
             metrics=payload.get("metrics", {}),
             training_state=payload.get("training_state", {}),
+            calibration=payload.get("calibration", {}),
             sha256=file_sha256(path),
             path=str(path),
         )

@@ -114,12 +114,21 @@ def decode_batch(
     charset: Charset,
     *,
     keep_scores: bool = False,
+    temperature: float = 1.0,
 ) -> list[Decoded]:
-    """(T, N, C) logits of a padded batch → one Decoded per line, each cut to its own length."""
+    """(T, N, C) logits of a padded batch → one Decoded per line, each cut to its own length.
+
+    ``temperature`` (> 1 softens) rescales the logits for the confidence only: the best path, and so
+    the text, is the same at any temperature, and ``log_probs`` stay the model's own.
+    """
+    if temperature <= 0:
+        raise ValueError(f"temperature must be positive, got {temperature}")
     out = []
     for i, n in enumerate(lengths):
         line = logits[: int(n), i]
-        decoded = greedy_decode(line, charset, is_logits=True)
+        decoded = greedy_decode(
+            line / temperature if temperature != 1.0 else line, charset, is_logits=True
+        )
         if keep_scores:
             z = line - line.max(axis=-1, keepdims=True)
             scores = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))

@@ -71,7 +71,13 @@ class Predictor:
         lengths = output_lengths(torch.tensor([line.shape[1] for line in lines]))
         with self._lock, torch.inference_mode():
             logits = self.model(batch).float().numpy()
-        return decode_batch(logits, lengths.numpy(), self.charset, keep_scores=keep_scores)
+        return decode_batch(
+            logits,
+            lengths.numpy(),
+            self.charset,
+            keep_scores=keep_scores,
+            temperature=self.ckpt.temperature,
+        )
 
 
 @cache

@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from recognition.engine import fonts
+from recognition.engine import fonts, synth
 from recognition.engine.charset import Charset, fold, general_charset, numeric_charset
 from recognition.engine.synth import (
     NUMERIC_WEIGHTS,
@@ -147,6 +147,37 @@ def test_degrade_is_deterministic_per_seed():
     assert np.array_equal(a, b)
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_held_out_degradations_keep_a_uint8_image_of_the_same_size(seed):
+    img = render_text("¥12,345.00 收款人", _font(), random.Random(seed), size=30)
+    for fn, _ in synth.HELD_OUT_DEGRADATIONS:
+        out = fn(img, random.Random(seed))
+        assert out.dtype == np.uint8 and out.shape == img.shape
+        assert not np.array_equal(out, img)
+
+
+def test_held_out_degradations_reach_only_held_out_lines(general, monkeypatch):
+    applied: list[str] = []
+    names = {fn.__name__ for fn, _ in synth.HELD_OUT_DEGRADATIONS}
+
+    def recording(fn):
+        def wrapper(img, rng):
+            applied.append(fn.__name__)
+            return fn(img, rng)
+
+        return wrapper
+
+    monkeypatch.setattr(
+        synth,
+        "HELD_OUT_DEGRADATIONS",
+        tuple((recording(fn), p) for fn, p in synth.HELD_OUT_DEGRADATIONS),
+    )
+    lines(LineSynth(general, numeric=False, seed=4, held_out=False), 60)
+    assert applied == []
+    lines(LineSynth(general, numeric=False, seed=4, held_out=True), 60)
+    assert set(applied) == names
+
+
 # -- the evaluation set on disk --------------------------------------------------------------------
 
 
@@ -159,7 +190,7 @@ def test_write_line_set_writes_labels_and_readable_pngs(tmp_path, general):
         image = cv2.imread(str(out / name), cv2.IMREAD_UNCHANGED)
         assert image is not None and image.ndim == 2 and image.size > 0
         assert general.covers(text)
-        assert category
+        assert category in synth.BILL_FIELD_WEIGHTS, "bill fields only, no random characters"
         assert HELD_OUT[font], "the evaluation set is drawn in held-out fonts by default"
 
 
