@@ -1,0 +1,534 @@
+"""End-to-end benchmark: demo bills with known truth through the real pipeline, per engine.
+
+    scripts/bootstrap.sh --bench        # once: Tesseract + .venv-bench with the peer engines
+    .venv-bench/bin/python bench/e2e.py [--bills 20] [--engines ours,tesseract,rapidocr]
+        [--workers 1,2] [--out bench/results/e2e]
+
+1. Renders ``--bills`` demo bills per document type (every third one as a PDF, as ``load_demo``
+   does), with their ground truth, once, into bench/out/e2e/bills.
+2. For every engine and worker count, a child process sets up a fresh database and media folder
+   (``OCR_VAR_DIR``), loads the demo document types, ingests every bill through
+   ``documents.services.ingest`` (intake checks, dedupe, storage) and starts that many worker
+   processes. Each worker is a fresh interpreter like a queue worker: Django set-up, models loaded
+   (timed), then it takes document ids from a queue and runs the task function
+   ``documents.tasks.recognize_document`` — rendering, deskew, line finding, recognition, field
+   location, rules, routing and the database writes. For a peer engine the worker swaps its
+   recogniser in for ours (``bench.engines``); everything else is the same code.
+3. From the database: field accuracy before review (value == truth after the charset's folding
+   rule), auto-accepted field error rate, review rate, documents with no human touch, per
+   document type and overall; pages and documents per minute, median and p95 seconds per page,
+   peak RSS per worker (VmHWM) and model load time.
+4. A threshold sweep over the stored field confidences: for each threshold, which fields would be
+   auto-accepted (no rule or missing-field reason, confidence at or above it) and how many of them
+   are wrong; per engine and, for ours, per field kind, with the lowest threshold per kind that
+   keeps the auto-accepted error rate at or under --target-error.
+
+Writes OUT.json, OUT.md (tables) and OUT-sweep.png. Run it on an idle machine: the throughput
+figures are the machine's, and a training job on the same cores halves them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import multiprocessing as mp
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+OUT_DIR = ROOT / "bench" / "out" / "e2e"
+TYPES = ("bank_slip", "loan_application", "vat_invoice")
+THRESHOLDS = [round(0.5 + 0.01 * i, 2) for i in range(50)] + [0.995, 0.999]
+WORKER_ENV = {
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "OMP_THREAD_LIMIT": "1",
+    "OMP_WAIT_POLICY": "PASSIVE",
+    "OCR_TORCH_THREADS": "1",
+}
+
+
+# -- bills -----------------------------------------------------------------------------------------
+
+
+def render_bills(per_type: int, seed: int) -> Path:
+    """Write the bills and truth.json once per (count, seed); later runs reuse them."""
+    from documents.demo.render import bills_to_pdf, render_bill
+
+    folder = OUT_DIR / f"bills-{per_type}-{seed}"
+    if (folder / "truth.json").exists():
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    truth = {}
+    for code in TYPES:
+        for i in range(per_type):
+            bill = render_bill(code, seed + i)
+            if i % 3 == 2:
+                name = f"{code}-{seed + i}.pdf"
+                (folder / name).write_bytes(bills_to_pdf([bill]))
+            else:
+                name = f"{code}-{seed + i}.png"
+                buffer = io.BytesIO()
+                bill.image.save(buffer, "PNG")
+                (folder / name).write_bytes(buffer.getvalue())
+            truth[name] = {"type": code, "fields": bill.truth}
+    (folder / "truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1))
+    return folder
+
+
+# -- one run (child process: its own database) -----------------------------------------------------
+
+
+class PeerReader:
+    """A peer engine wearing the Predictor interface the pipeline uses."""
+
+    def __init__(self, engine, charset) -> None:
+        self.engine = engine
+        self.charset = charset
+
+    def recognize(self, images, *, keep_scores: bool = False):
+        return self.engine(list(images))
+
+    def recognize_one(self, image):
+        return self.recognize([image])[0]
+
+
+def use_engine(name: str) -> None:
+    """In a worker: make the pipeline read with engine ``name`` (ours needs nothing)."""
+    if name == "ours":
+        return
+    from bench import engines
+    from recognition import loader
+    from recognition.engine.charset import general_charset
+    from recognition.models import ModelVersion
+
+    reader = PeerReader(engines.load(name), general_charset())
+    versions = {
+        kind: ModelVersion.objects.get(kind=kind, name=f"peer-{name}")
+        for kind in ("general", "numeric")
+    }
+    loader.active_predictor = lambda kind: (reader, versions[kind])
+
+
+def peak_rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def worker(engine: str, jobs, results, ready, start) -> None:
+    import django
+
+    django.setup()
+    from django.db import connections
+
+    t0 = time.perf_counter()  # the engine's imports (torch, onnxruntime) count as loading
+    from recognition import loader
+
+    use_engine(engine)
+    loader.active_predictor("general")
+    loader.active_predictor("numeric")
+    load_s = time.perf_counter() - t0
+    connections.close_all()
+    ready.put((load_s, time.time()))
+    start.wait()
+    from documents.tasks import recognize_document
+
+    done = []
+    while True:
+        doc_id = jobs.get()
+        if doc_id is None:
+            break
+        t = time.perf_counter()
+        outcome = recognize_document(doc_id)
+        done.append((doc_id, time.perf_counter() - t, outcome))
+    results.put({"pid": os.getpid(), "load_s": load_s, "peak_rss_mb": peak_rss_mb(), "done": done})
+
+
+def run(engine: str, workers: int, bills: Path, out: Path) -> None:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from documents import services
+    from documents.management.commands.load_demo import load_document_types
+    from documents.models import Document, Field
+    from recognition.models import ModelVersion
+
+    call_command("migrate", verbosity=0)
+    load_document_types()
+    if engine != "ours":
+        for kind in ("general", "numeric"):
+            ModelVersion.objects.get_or_create(
+                kind=kind,
+                name=f"peer-{engine}",
+                defaults={"sha256": f"peer-{engine}", "checkpoint": "-"},
+            )
+    truth = json.loads((bills / "truth.json").read_text())
+    ids = {}
+    for name, item in truth.items():
+        result = services.ingest((bills / name).read_bytes(), name=name, document_type=item["type"])
+        ids[result.document.pk] = name
+    from django.db import connections
+
+    connections.close_all()
+
+    ctx = mp.get_context("spawn")
+    jobs, results, ready, start = ctx.Queue(), ctx.Queue(), ctx.Queue(), ctx.Event()
+    procs = [
+        ctx.Process(target=worker, args=(engine, jobs, results, ready, start))
+        for _ in range(workers)
+    ]
+    spawned = time.time()
+    for p in procs:
+        p.start()
+    for doc_id in ids:
+        jobs.put(doc_id)
+    for _ in procs:
+        jobs.put(None)
+    ready_reports = [ready.get() for _ in procs]
+    load_times = [load_s for load_s, _ in ready_reports]
+    start_times = [at - spawned for _, at in ready_reports]
+    t0 = time.perf_counter()
+    start.set()
+    reports = [results.get() for _ in procs]
+    wall = time.perf_counter() - t0
+    for p in procs:
+        p.join()
+
+    documents = {d.pk: d for d in Document.objects.filter(pk__in=ids)}
+    fields = []
+    for f in Field.objects.filter(document__in=ids).select_related(
+        "spec", "document__document_type"
+    ):
+        fields.append(
+            {
+                "doc": ids[f.document_id],
+                "type": f.document.document_type.code,
+                "key": f.spec.key,
+                "kind": f.spec.kind,
+                "value": f.value,
+                "truth": truth[ids[f.document_id]]["fields"].get(f.spec.key, ""),
+                "confidence": f.confidence,
+                "status": f.status,
+                "reasons": [r.get("code") for r in f.review_reasons or []],
+                "threshold": f.spec.effective_threshold,
+            }
+        )
+
+    out.write_text(
+        json.dumps(
+            {
+                "engine": engine,
+                "workers": workers,
+                "wall_s": wall,
+                "pages": sum(d.page_count for d in documents.values()),
+                "documents": len(documents),
+                "statuses": {
+                    s: sum(d.status == s for d in documents.values())
+                    for s in {d.status for d in documents.values()}
+                },
+                "per_document": [
+                    {"doc": ids[pk], "seconds": s, "outcome": o, "pages": documents[pk].page_count}
+                    for r in reports
+                    for pk, s, o in r["done"]
+                ],
+                "load_s": load_times,
+                "worker_start_s": start_times,
+                "peak_rss_mb": [r["peak_rss_mb"] for r in reports],
+                "fields": fields,
+            },
+            ensure_ascii=False,
+        )
+    )
+
+
+# -- figures (parent) ------------------------------------------------------------------------------
+
+
+def auto_accepted(field: dict, threshold: float | None = None) -> bool:
+    """Would the field skip review? With ``threshold``, re-decided at that confidence threshold."""
+    if threshold is None:
+        return field["status"] == "auto_accepted"
+    other = [r for r in field["reasons"] if r != "low_confidence"]
+    # An optional field that was not found is accepted empty whatever its confidence (route()).
+    return not other and (not field["value"] or field["confidence"] >= threshold)
+
+
+def correct(field: dict) -> bool:
+    from recognition.engine.metrics import comparable
+
+    return comparable(field["value"]) == comparable(field["truth"])
+
+
+def quality(fields: list[dict], threshold: float | None = None) -> dict:
+    docs = defaultdict(list)
+    for f in fields:
+        docs[f["doc"]].append(f)
+    auto = [f for f in fields if auto_accepted(f, threshold)]
+    wrong_auto = sum(not correct(f) for f in auto)
+    return {
+        "fields": len(fields),
+        "accuracy_before_review": round(sum(map(correct, fields)) / len(fields), 4)
+        if fields
+        else None,
+        "auto_accepted": len(auto),
+        "auto_accepted_wrong": wrong_auto,
+        "auto_accepted_error_rate": round(wrong_auto / len(auto), 4) if auto else None,
+        "review_rate": round(1 - len(auto) / len(fields), 4) if fields else None,
+        "documents": len(docs),
+        "no_touch_documents": round(
+            sum(all(auto_accepted(f, threshold) for f in fs) for fs in docs.values()) / len(docs), 4
+        )
+        if docs
+        else None,
+    }
+
+
+def speed(raw: dict) -> dict:
+    per_page = sorted(d["seconds"] / max(1, d["pages"]) for d in raw["per_document"])
+    return {
+        "workers": raw["workers"],
+        "pages_per_min": round(raw["pages"] / raw["wall_s"] * 60, 1),
+        "documents_per_min": round(raw["documents"] / raw["wall_s"] * 60, 1),
+        "page_s_median": round(statistics.median(per_page), 2),
+        "page_s_p95": round(per_page[int(0.95 * (len(per_page) - 1))], 2),
+        "peak_rss_mb_per_worker": round(max(raw["peak_rss_mb"]), 0),
+        "model_load_s": round(max(raw["load_s"]), 2),
+        "worker_start_s": round(max(raw["worker_start_s"]), 1),
+        "failed_documents": raw["statuses"].get("failed", 0),
+    }
+
+
+def sweep(fields: list[dict]) -> list[dict]:
+    return [{"threshold": t, **quality(fields, t)} for t in THRESHOLDS]
+
+
+def pick_thresholds(fields: list[dict], target: float) -> dict:
+    """Per field kind, the lowest threshold whose auto-accepted error rate is at most ``target``."""
+    by_kind = defaultdict(list)
+    for f in fields:
+        by_kind[f["kind"]].append(f)
+    out = {}
+    for kind, fs in sorted(by_kind.items()):
+        choice = None
+        for t in THRESHOLDS:
+            q = quality(fs, t)
+            if q["auto_accepted"] and q["auto_accepted_error_rate"] <= target:
+                choice = {
+                    "threshold": t,
+                    "review_rate": q["review_rate"],
+                    "auto_accepted": q["auto_accepted"],
+                    "fields": q["fields"],
+                }
+                break
+        out[kind] = choice or {
+            "threshold": None,
+            "fields": len(fs),
+            "note": f"no threshold reaches {target:.1%}",
+        }
+    return out
+
+
+def plot_sweep(path: Path, sweeps: dict[str, list[dict]], current: dict[str, dict]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7.5, 5))
+    for engine, rows in sweeps.items():
+        xs = [r["review_rate"] for r in rows if r["auto_accepted_error_rate"] is not None]
+        ys = [
+            100 * r["auto_accepted_error_rate"]
+            for r in rows
+            if r["auto_accepted_error_rate"] is not None
+        ]
+        (line,) = ax.plot(xs, ys, marker=".", label=engine)
+        now = current[engine]
+        if now["auto_accepted_error_rate"] is not None:
+            ax.scatter(
+                [now["review_rate"]],
+                [100 * now["auto_accepted_error_rate"]],
+                color=line.get_color(),
+                marker="*",
+                s=160,
+                zorder=5,
+            )
+    ax.axhline(0.3, color="#c00", linestyle="--", linewidth=1, label="target 0.3 %")
+    ax.axvline(0.15, color="#888", linestyle=":", linewidth=1, label="review rate 15 %")
+    ax.set(
+        xlabel="review rate (share of fields sent to a clerk)",
+        ylabel="auto-accepted fields that are wrong (%)",
+        xlim=(0, 1.02),
+    )
+    ax.set_title("Confidence threshold sweep on the demo bills (★ = shipped thresholds)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def _pct(v: float | None) -> str:
+    return "-" if v is None else f"{v:.1%}"
+
+
+def _quality_cells(q: dict | None) -> str:
+    if not q:
+        return "-"
+    wrong = f"{q['auto_accepted_wrong']}/{q['auto_accepted']}"
+    return (
+        f"{_pct(q['accuracy_before_review'])} / "
+        f"{_pct(q['auto_accepted_error_rate'])} ({wrong}) / {_pct(q['review_rate'])}"
+    )
+
+
+def markdown(report: dict) -> str:
+    names = list(report["engines"])
+    entries = [report["engines"][e] for e in names]
+    rows = [["", *names], ["---"] * (len(names) + 1)]
+
+    def add(label: str, cell) -> None:
+        rows.append([label, *(cell(e) for e in entries)])
+
+    add("field accuracy before review", lambda e: _pct(e["overall"]["accuracy_before_review"]))
+    add(
+        "auto-accepted field error rate",
+        lambda e: (
+            f"{_pct(e['overall']['auto_accepted_error_rate'])} "
+            f"({e['overall']['auto_accepted_wrong']}/{e['overall']['auto_accepted']})"
+        ),
+    )
+    add("review rate (fields)", lambda e: _pct(e["overall"]["review_rate"]))
+    add("documents with no human touch", lambda e: _pct(e["overall"]["no_touch_documents"]))
+    for code in TYPES:
+        add(
+            f"{code}: accuracy / auto-accepted wrong / review rate",
+            lambda e, c=code: _quality_cells(e["by_type"].get(c)),
+        )
+    for w in report["workers"]:
+        k, label = str(w), f"{w} worker{'s' if w > 1 else ''}"
+        add(f"pages/min, {label}", lambda e, k=k: str(e["speed"][k]["pages_per_min"]))
+        add(f"documents/min, {label}", lambda e, k=k: str(e["speed"][k]["documents_per_min"]))
+        add(
+            f"s/page median / p95, {label}",
+            lambda e, k=k: f"{e['speed'][k]['page_s_median']} / {e['speed'][k]['page_s_p95']}",
+        )
+    add(
+        "peak RSS per worker (MB)",
+        lambda e: f"{max(s['peak_rss_mb_per_worker'] for s in e['speed'].values()):.0f}",
+    )
+    add("model load (s)", lambda e: str(max(s["model_load_s"] for s in e["speed"].values())))
+    add(
+        "worker start, to ready (s)",
+        lambda e: str(max(s["worker_start_s"] for s in e["speed"].values())),
+    )
+    out = "\n".join("| " + " | ".join(r) + " |" for r in rows) + "\n"
+    if "ours" in report["engines"]:
+        out += (
+            "\nThresholds per field kind from the sweep (ours): the lowest threshold whose "
+            f"auto-accepted error rate is at most {report['target_error']:.1%}.\n\n"
+            "| kind | threshold | review rate | fields |\n|---|---|---|---|\n"
+        )
+        for kind, c in report["engines"]["ours"]["thresholds_by_kind"].items():
+            threshold = c.get("threshold") or "none reaches it"
+            out += f"| {kind} | {threshold} | {_pct(c.get('review_rate'))} | {c['fields']} |\n"
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--bills", type=int, default=20, help="bills per document type")
+    parser.add_argument("--seed", type=int, default=5000)
+    parser.add_argument("--engines", default="ours,tesseract,rapidocr")
+    parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--target-error", type=float, default=0.003)
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "e2e"))
+    parser.add_argument(
+        "--run", nargs=4, metavar=("ENGINE", "WORKERS", "BILLS", "OUT"), help=argparse.SUPPRESS
+    )
+    args = parser.parse_args()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ocr_review.settings")
+    os.environ.setdefault("DJANGO_DEBUG", "1")
+    if args.run:
+        engine, workers, bills, out = args.run
+        run(engine, int(workers), Path(bills), Path(out))
+        return
+
+    import django
+
+    django.setup()
+    bills = render_bills(args.bills, args.seed)
+    worker_counts = [int(w) for w in args.workers.split(",")]
+    report = {
+        "bills_per_type": args.bills,
+        "seed": args.seed,
+        "workers": worker_counts,
+        "target_error": args.target_error,
+        "engines": {},
+    }
+    sweeps, current = {}, {}
+    for engine in [e for e in args.engines.split(",") if e]:
+        entry = {"speed": {}}
+        for workers in worker_counts:
+            var = OUT_DIR / f"run-{engine}-{workers}"
+            shutil.rmtree(var, ignore_errors=True)
+            var.mkdir(parents=True)
+            raw_path = var / "raw.json"
+            print(f"==> {engine}, {workers} worker(s)", flush=True)
+            subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--run",
+                    engine,
+                    str(workers),
+                    str(bills),
+                    str(raw_path),
+                ],
+                check=True,
+                env={**os.environ, **WORKER_ENV, "OCR_VAR_DIR": str(var), "OCR_TASKS_SYNC": "0"},
+            )
+            raw = json.loads(raw_path.read_text())
+            failed = [d for d in raw["per_document"] if d["outcome"] != "done"]
+            if failed:
+                sys.exit(
+                    f"{engine}: {len(failed)} documents not processed ({failed[0]}); "
+                    f"see the errors in {var}/db.sqlite3"
+                )
+            entry["speed"][str(workers)] = speed(raw)
+            fields = raw["fields"]
+        entry["overall"] = quality(fields)
+        entry["by_type"] = {
+            code: quality([f for f in fields if f["type"] == code]) for code in TYPES
+        }
+        entry["sweep"] = sweep(fields)
+        entry["thresholds_by_kind"] = pick_thresholds(fields, args.target_error)
+        report["engines"][engine] = entry
+        sweeps[engine], current[engine] = entry["sweep"], entry["overall"]
+        (OUT_DIR / f"fields-{engine}.json").write_text(
+            json.dumps(fields, ensure_ascii=False, indent=1)
+        )
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.with_suffix(".json").write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
+    table = markdown(report)
+    out.with_suffix(".md").write_text(table)
+    plot_sweep(out.parent / f"{out.name}-sweep.png", sweeps, current)
+    print(table)
+
+
+if __name__ == "__main__":
+    main()
