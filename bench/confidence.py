@@ -59,8 +59,11 @@ def summary(conf: np.ndarray, ok: np.ndarray) -> dict:
 
 
 def plot(path: Path, curves: dict[str, tuple[np.ndarray, np.ndarray]], title: str) -> None:
-    import matplotlib
-
+    try:
+        import matplotlib
+    except ImportError:
+        print(f"matplotlib is not installed (scripts/bootstrap.sh --bench): no {path.name}")
+        return
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 

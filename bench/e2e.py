@@ -344,8 +344,11 @@ def pick_thresholds(fields: list[dict], target: float) -> dict:
 
 
 def plot_sweep(path: Path, sweeps: dict[str, list[dict]], current: dict[str, dict]) -> None:
-    import matplotlib
-
+    try:
+        import matplotlib
+    except ImportError:
+        print(f"matplotlib is not installed (scripts/bootstrap.sh --bench): no {path.name}")
+        return
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 

@@ -1,0 +1,118 @@
+"""The benchmarks' own arithmetic: how a field counts as auto-accepted, wrong or reviewed, how the
+threshold sweep re-decides fields, and the space rule every engine is scored by."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.e2e import auto_accepted, pick_thresholds, quality, sweep
+from bench.engines import tidy_spaces
+
+
+def field(doc, value, truth, confidence, *, status="auto_accepted", reasons=(), kind="amount"):
+    return {
+        "doc": doc,
+        "type": "bank_slip",
+        "key": f"k{value}",
+        "kind": kind,
+        "value": value,
+        "truth": truth,
+        "confidence": confidence,
+        "status": status,
+        "reasons": list(reasons),
+        "threshold": 0.9,
+    }
+
+
+FIELDS = [
+    field("a", "12.00", "12.00", 0.99),
+    field("a", "13.00", "18.00", 0.95),  # confidently wrong
+    field("b", "7", "7", 0.6, status="needs_review", reasons=["low_confidence"]),
+    field(
+        "b", "x", "1990-01-01", 0.99, status="needs_review", reasons=["rule_failed"], kind="date"
+    ),
+    field("c", "", "", 0.0),  # optional, absent on the bill, accepted empty
+]
+
+
+def test_quality_counts_what_the_pipeline_decided():
+    q = quality(FIELDS)
+    assert q["fields"] == 5
+    assert q["accuracy_before_review"] == pytest.approx(3 / 5)
+    assert q["auto_accepted"] == 3 and q["auto_accepted_wrong"] == 1
+    assert q["auto_accepted_error_rate"] == pytest.approx(1 / 3, abs=1e-4)
+    assert q["review_rate"] == pytest.approx(2 / 5)
+    assert q["no_touch_documents"] == pytest.approx(2 / 3, abs=1e-4)
+
+
+def test_a_threshold_re_decides_confidence_but_never_a_rule_failure():
+    low = field("x", "7", "7", 0.6, status="needs_review", reasons=["low_confidence"])
+    ruled = FIELDS[3]
+    assert auto_accepted(low, 0.5) and not auto_accepted(low, 0.7)
+    assert not auto_accepted(ruled, 0.5)
+    assert auto_accepted(FIELDS[4], 0.99), "an absent optional field does not wait for a clerk"
+
+
+def test_sweep_trades_review_rate_for_errors():
+    rows = {r["threshold"]: r for r in sweep(FIELDS)}
+    assert rows[0.5]["auto_accepted"] == 4
+    assert rows[0.96]["auto_accepted_wrong"] == 0
+    assert rows[0.96]["review_rate"] > rows[0.5]["review_rate"]
+
+
+def test_pick_thresholds_finds_the_lowest_safe_threshold_per_kind():
+    picked = pick_thresholds(FIELDS, 0.0)
+    assert picked["amount"]["threshold"] == 0.96
+    assert picked["date"]["threshold"] is None
+
+
+@pytest.mark.parametrize(
+    ("text", "tidy"),
+    [
+        ("收 款 人 张 三", "收款人张三"),
+        ("TOTAL  12.00", "TOTAL 12.00"),
+        ("金额 ¥ 12.00", "金额¥12.00"),
+        (" 发票号码： 123 ", "发票号码：123"),
+    ],
+)
+def test_tidy_spaces(text, tidy):
+    assert tidy_spaces(text) == tidy
+
+
+@pytest.mark.slow
+def test_e2e_benchmark_runs_bills_through_the_pipeline(tmp_path):
+    """One bill per type with our engine and one worker: the benchmark's whole path, for real."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "OCR_VAR"))}
+    subprocess.run(
+        [
+            sys.executable,
+            "bench/e2e.py",
+            "--bills",
+            "1",
+            "--engines",
+            "ours",
+            "--workers",
+            "1",
+            "--out",
+            str(tmp_path / "e2e"),
+        ],
+        cwd=root,
+        env=env,
+        check=True,
+        timeout=300,
+    )
+    report = json.loads((tmp_path / "e2e.json").read_text())
+    ours = report["engines"]["ours"]
+    assert ours["overall"]["documents"] == 3
+    assert ours["overall"]["fields"] >= 20
+    assert ours["speed"]["1"]["failed_documents"] == 0
+    assert ours["speed"]["1"]["pages_per_min"] > 0
+    assert 0 <= ours["overall"]["review_rate"] <= 1
+    assert len(ours["sweep"]) > 10
