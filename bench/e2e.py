@@ -129,6 +129,16 @@ def peak_rss_mb() -> float:
 
 
 def worker(engine: str, jobs, results, ready, start) -> None:
+    """Load, report ready, then run tasks until the sentinel; always posts a report."""
+    try:
+        _work(engine, jobs, results, ready, start)
+    except BaseException as exc:
+        ready.put((None, time.time()))
+        results.put({"pid": os.getpid(), "error": f"{type(exc).__name__}: {exc}", "done": []})
+        raise
+
+
+def _work(engine: str, jobs, results, ready, start) -> None:
     import django
 
     django.setup()
@@ -199,12 +209,19 @@ def run(engine: str, workers: int, bills: Path, out: Path) -> None:
         jobs.put(doc_id)
     for _ in procs:
         jobs.put(None)
-    ready_reports = [ready.get() for _ in procs]
+    ready_reports = [ready.get(timeout=600) for _ in procs]
+    if any(load_s is None for load_s, _ in ready_reports):
+        start.set()
+        errors = [results.get(timeout=60).get("error") for _ in procs]
+        sys.exit(f"a worker could not start: {[e for e in errors if e]}")
     load_times = [load_s for load_s, _ in ready_reports]
     start_times = [at - spawned for _, at in ready_reports]
     t0 = time.perf_counter()
     start.set()
-    reports = [results.get() for _ in procs]
+    reports = [results.get(timeout=3600) for _ in procs]
+    crashed = [r["error"] for r in reports if "error" in r]
+    if crashed:
+        sys.exit(f"a worker crashed: {crashed}")
     wall = time.perf_counter() - t0
     for p in procs:
         p.join()
@@ -309,7 +326,7 @@ def speed(raw: dict) -> dict:
         "peak_rss_mb_per_worker": round(max(raw["peak_rss_mb"]), 0),
         "model_load_s": round(max(raw["load_s"]), 2),
         "worker_start_s": round(max(raw["worker_start_s"]), 1),
-        "failed_documents": raw["statuses"].get("failed", 0),
+        "failed_documents": sum(d["outcome"] != "done" for d in raw["per_document"]),
     }
 
 
@@ -317,17 +334,33 @@ def sweep(fields: list[dict]) -> list[dict]:
     return [{"threshold": t, **quality(fields, t)} for t in THRESHOLDS]
 
 
+def review_rate_at(rows: list[dict], target: float) -> dict | None:
+    """The sweep's lowest review rate whose auto-accepted error rate is at most ``target``: the
+    fair way to compare engines whose confidences are on different scales."""
+    ok = [r for r in rows if r["auto_accepted"] and r["auto_accepted_error_rate"] <= target]
+    if not ok:
+        return None
+    best = min(ok, key=lambda r: (r["review_rate"], r["threshold"]))
+    return {k: best[k] for k in ("threshold", "review_rate", "no_touch_documents", "auto_accepted")}
+
+
 def pick_thresholds(fields: list[dict], target: float) -> dict:
-    """Per field kind, the lowest threshold whose auto-accepted error rate is at most ``target``."""
+    """Per field kind, the lowest threshold from which on every higher one keeps the auto-accepted
+    error rate at most ``target`` (a lucky low threshold followed by errors does not count).
+
+    With tens of fields per kind, "at most 0.3 %" means "no error seen": a hint to be confirmed on
+    more bills, not a statistical guarantee.
+    """
     by_kind = defaultdict(list)
     for f in fields:
         by_kind[f["kind"]].append(f)
     out = {}
     for kind, fs in sorted(by_kind.items()):
+        rows = [(t, quality(fs, t)) for t in THRESHOLDS]
+        safe = [not q["auto_accepted"] or q["auto_accepted_error_rate"] <= target for _, q in rows]
         choice = None
-        for t in THRESHOLDS:
-            q = quality(fs, t)
-            if q["auto_accepted"] and q["auto_accepted_error_rate"] <= target:
+        for i, (t, q) in enumerate(rows):
+            if q["auto_accepted"] and all(safe[i:]):
                 choice = {
                     "threshold": t,
                     "review_rate": q["review_rate"],
@@ -335,15 +368,13 @@ def pick_thresholds(fields: list[dict], target: float) -> dict:
                     "fields": q["fields"],
                 }
                 break
-        out[kind] = choice or {
-            "threshold": None,
-            "fields": len(fs),
-            "note": f"no threshold reaches {target:.1%}",
-        }
+        out[kind] = choice or {"threshold": None, "fields": len(fs)}
     return out
 
 
-def plot_sweep(path: Path, sweeps: dict[str, list[dict]], current: dict[str, dict]) -> None:
+def plot_sweep(
+    path: Path, sweeps: dict[str, list[dict]], current: dict[str, dict], target: float
+) -> None:
     try:
         import matplotlib
     except ImportError:
@@ -371,7 +402,9 @@ def plot_sweep(path: Path, sweeps: dict[str, list[dict]], current: dict[str, dic
                 s=160,
                 zorder=5,
             )
-    ax.axhline(0.3, color="#c00", linestyle="--", linewidth=1, label="target 0.3 %")
+    ax.axhline(
+        100 * target, color="#c00", linestyle="--", linewidth=1, label=f"target {target:.1%}"
+    )
     ax.axvline(0.15, color="#888", linestyle=":", linewidth=1, label="review rate 15 %")
     ax.set(
         xlabel="review rate (share of fields sent to a clerk)",
@@ -408,14 +441,28 @@ def markdown(report: dict) -> str:
 
     add("field accuracy before review", lambda e: _pct(e["overall"]["accuracy_before_review"]))
     add(
-        "auto-accepted field error rate",
+        f"review rate at auto-accepted error ≤ {report['target_error']:.1%} (sweep: best single "
+        "threshold)",
+        lambda e: (
+            "not reached"
+            if not e.get("review_rate_at_target")
+            else f"{_pct(e['review_rate_at_target']['review_rate'])} "
+            f"(threshold {e['review_rate_at_target']['threshold']}, "
+            f"{_pct(e['review_rate_at_target']['no_touch_documents'])} of documents untouched)"
+        ),
+    )
+    add(
+        "at the app's field thresholds: auto-accepted field error rate",
         lambda e: (
             f"{_pct(e['overall']['auto_accepted_error_rate'])} "
             f"({e['overall']['auto_accepted_wrong']}/{e['overall']['auto_accepted']})"
         ),
     )
-    add("review rate (fields)", lambda e: _pct(e["overall"]["review_rate"]))
-    add("documents with no human touch", lambda e: _pct(e["overall"]["no_touch_documents"]))
+    add("at the app's field thresholds: review rate", lambda e: _pct(e["overall"]["review_rate"]))
+    add(
+        "at the app's field thresholds: documents with no human touch",
+        lambda e: _pct(e["overall"]["no_touch_documents"]),
+    )
     for code in TYPES:
         add(
             f"{code}: accuracy / auto-accepted wrong / review rate",
@@ -439,6 +486,11 @@ def markdown(report: dict) -> str:
         lambda e: str(max(s["worker_start_s"] for s in e["speed"].values())),
     )
     out = "\n".join("| " + " | ".join(r) + " |" for r in rows) + "\n"
+    out += (
+        "\nThe app's thresholds (0.90–0.97 per field) were set for our confidence; a peer's "
+        "confidence is on its own scale (Tesseract: lowest word confidence; PP-OCR: mean character "
+        "probability), so compare engines on the sweep row and the plot.\n"
+    )
     if "ours" in report["engines"]:
         out += (
             "\nThresholds per field kind from the sweep (ours): the lowest threshold whose "
@@ -449,6 +501,34 @@ def markdown(report: dict) -> str:
             threshold = c.get("threshold") or "none reaches it"
             out += f"| {kind} | {threshold} | {_pct(c.get('review_rate'))} | {c['fields']} |\n"
     return out
+
+
+# Settings that would point a run at a shared database, media folder or queue.
+_SHARED = ("SQLITE_PATH", "MEDIA_ROOT", "DATABASE_URL", "REDIS_URL")
+
+
+def run_child(engine: str, workers: int, bills: Path) -> dict:
+    var = OUT_DIR / f"run-{engine}-{workers}"
+    shutil.rmtree(var, ignore_errors=True)
+    var.mkdir(parents=True)
+    raw_path = var / "raw.json"
+    print(f"==> {engine}, {workers} worker(s)", flush=True)
+    env = {k: v for k, v in os.environ.items() if k not in _SHARED}
+    env.update(WORKER_ENV, OCR_VAR_DIR=str(var), OCR_TASKS_SYNC="0")
+    subprocess.run(
+        [sys.executable, __file__, "--run", engine, str(workers), str(bills), str(raw_path)],
+        check=True,
+        env=env,
+    )
+    raw = json.loads(raw_path.read_text())
+    failed = [d for d in raw["per_document"] if d["outcome"] != "done"]
+    if failed:
+        print(
+            f"!! {engine}: {len(failed)} documents not processed, e.g. {failed[0]}; "
+            f"errors in {var}/db.sqlite3",
+            flush=True,
+        )
+    return raw
 
 
 def main() -> None:
@@ -484,41 +564,17 @@ def main() -> None:
     }
     sweeps, current = {}, {}
     for engine in [e for e in args.engines.split(",") if e]:
-        entry = {"speed": {}}
-        for workers in worker_counts:
-            var = OUT_DIR / f"run-{engine}-{workers}"
-            shutil.rmtree(var, ignore_errors=True)
-            var.mkdir(parents=True)
-            raw_path = var / "raw.json"
-            print(f"==> {engine}, {workers} worker(s)", flush=True)
-            subprocess.run(
-                [
-                    sys.executable,
-                    __file__,
-                    "--run",
-                    engine,
-                    str(workers),
-                    str(bills),
-                    str(raw_path),
-                ],
-                check=True,
-                env={**os.environ, **WORKER_ENV, "OCR_VAR_DIR": str(var), "OCR_TASKS_SYNC": "0"},
-            )
-            raw = json.loads(raw_path.read_text())
-            failed = [d for d in raw["per_document"] if d["outcome"] != "done"]
-            if failed:
-                sys.exit(
-                    f"{engine}: {len(failed)} documents not processed ({failed[0]}); "
-                    f"see the errors in {var}/db.sqlite3"
-                )
-            entry["speed"][str(workers)] = speed(raw)
-            fields = raw["fields"]
-        entry["overall"] = quality(fields)
-        entry["by_type"] = {
-            code: quality([f for f in fields if f["type"] == code]) for code in TYPES
+        raws = {workers: run_child(engine, workers, bills) for workers in worker_counts}
+        # Accuracy is the same whatever the worker count; it is read from the first run.
+        fields = raws[worker_counts[0]]["fields"]
+        entry = {
+            "speed": {str(w): speed(raw) for w, raw in raws.items()},
+            "overall": quality(fields),
+            "by_type": {code: quality([f for f in fields if f["type"] == code]) for code in TYPES},
+            "sweep": sweep(fields),
+            "thresholds_by_kind": pick_thresholds(fields, args.target_error),
         }
-        entry["sweep"] = sweep(fields)
-        entry["thresholds_by_kind"] = pick_thresholds(fields, args.target_error)
+        entry["review_rate_at_target"] = review_rate_at(entry["sweep"], args.target_error)
         report["engines"][engine] = entry
         sweeps[engine], current[engine] = entry["sweep"], entry["overall"]
         (OUT_DIR / f"fields-{engine}.json").write_text(
@@ -529,7 +585,7 @@ def main() -> None:
     out.with_suffix(".json").write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
     table = markdown(report)
     out.with_suffix(".md").write_text(table)
-    plot_sweep(out.parent / f"{out.name}-sweep.png", sweeps, current)
+    plot_sweep(out.parent / f"{out.name}-sweep.png", sweeps, current, args.target_error)
     print(table)
 
 

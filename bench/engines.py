@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from recognition.engine.charset import fold
 from recognition.engine.ctc import Decoded
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,17 +27,35 @@ TESSDATA = Path(os.environ.get("TESSDATA_PREFIX", "/usr/share/tesseract-ocr/5/te
 Engine = Callable[[Sequence[np.ndarray]], list[Decoded]]
 ENGINES = ("ours", "tesseract", "rapidocr")
 
-_SPACE_NEXT_TO_WIDE = re.compile(r"\s+(?=[^\x00-\x7f])|(?<=[^\x00-\x7f])\s+")
+# Spaces beside a CJK character or beside separators that carry no space in Chinese typesetting.
+_LOOSE = r"[^\x00-\x7f]|[:;,()]"
+_SPACE_NEXT_TO_WIDE = re.compile(rf"\s+(?={_LOOSE})|(?<={_LOOSE})\s+")
 
 
 def tidy_spaces(text: str) -> str:
-    """Collapse runs of spaces and drop those beside a CJK character.
+    """Fold (charset rule), collapse runs of spaces, drop those beside a CJK character or a colon,
+    semicolon, comma or parenthesis.
 
     Tesseract puts a space between every pair of Chinese characters and PP-OCR sometimes drops or
     adds one; a person reads them all the same, so every engine's output and the truth are compared
     after this one rule.
     """
-    return _SPACE_NEXT_TO_WIDE.sub("", " ".join(text.split()))
+    return _SPACE_NEXT_TO_WIDE.sub("", " ".join(fold(text).split()))
+
+
+def decoded(text: str, confidence: float) -> Decoded:
+    """A peer's reading with the per-character layout the pipeline uses to cut a label off a value.
+
+    Peers report no character positions, so each character gets a share of the line's width in
+    proportion to its printed width (CJK and fullwidth characters twice a Latin one) and the line's
+    confidence as its own.
+    """
+    widths = [2.0 if unicodedata.east_asian_width(c) in "WF" else 1.0 for c in text]
+    total, spans, x = sum(widths) or 1.0, [], 0.0
+    for w in widths:
+        spans.append((x / total, (x + w) / total))
+        x += w
+    return Decoded(text, confidence, (confidence,) * len(text), tuple(spans))
 
 
 def _gray(image: np.ndarray) -> np.ndarray:
@@ -49,6 +69,7 @@ def _bgr(image: np.ndarray) -> np.ndarray:
 def ours(kind: str = "general", weights: Path | None = None) -> Engine:
     from recognition.engine.predictor import Predictor
 
+    cv2.setNumThreads(1)
     predictor = Predictor.from_file(weights or WEIGHTS / f"{kind}.pt", threads=1)
     return lambda images: predictor.recognize(list(images))
 
@@ -58,9 +79,11 @@ def tesseract(langs: str = "chi_sim+eng") -> Engine:
 
     tesserocr is the in-process binding a Python service would deploy (the command line would
     reload the language models for every call); the language data is Debian's
-    tesseract-ocr-chi-sim / -eng. Confidence is the lowest word confidence on the line.
+    tesseract-ocr-chi-sim / -eng (the "fast" LSTM models Debian ships). Confidence is the lowest
+    word confidence on the line.
     """
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    cv2.setNumThreads(1)
     import tesserocr
     from PIL import Image
 
@@ -83,7 +106,7 @@ def tesseract(langs: str = "chi_sim+eng") -> Engine:
             api.SetImage(Image.fromarray(padded))
             text = api.GetUTF8Text().strip()
             confs = [c for c in api.AllWordConfidences() if c >= 0]
-            out.append(Decoded(text, min(confs) / 100.0 if text and confs else 0.0))
+            out.append(decoded(text, min(confs) / 100.0 if text and confs else 0.0))
         return out
 
     return recognize
@@ -91,6 +114,7 @@ def tesseract(langs: str = "chi_sim+eng") -> Engine:
 
 def rapidocr() -> Engine:
     """PP-OCRv4 recognition (the ONNX model inside the rapidocr-onnxruntime wheel), no detection."""
+    cv2.setNumThreads(1)
     import rapidocr_onnxruntime
     from rapidocr_onnxruntime.ch_ppocr_rec import TextRecognizer
     from rapidocr_onnxruntime.utils import read_yaml, update_model_path
@@ -109,7 +133,7 @@ def rapidocr() -> Engine:
         usable = [i for i, image in enumerate(images) if image.size and min(image.shape[:2]) > 1]
         results, _ = recognizer([_bgr(images[i]) for i in usable]) if usable else ([], 0.0)
         for i, (text, score, *_) in zip(usable, results):
-            out[i] = Decoded(str(text), float(score))
+            out[i] = decoded(str(text), float(score))
         return out
 
     return recognize

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 
@@ -31,7 +32,10 @@ class Predictor:
         self.batch_size = batch_size
         self.model: CRNN = ckpt.build_model()
         if threads:
+            # One worker process per core is the deployment unit: neither torch nor OpenCV (deskew,
+            # line finding) may spread over the other workers' cores.
             torch.set_num_threads(threads)
+            cv2.setNumThreads(threads)
         self._lock = threading.Lock()
 
     @classmethod

@@ -72,7 +72,9 @@ def test_pick_thresholds_finds_the_lowest_safe_threshold_per_kind():
         ("收 款 人 张 三", "收款人张三"),
         ("TOTAL  12.00", "TOTAL 12.00"),
         ("金额 ¥ 12.00", "金额¥12.00"),
-        (" 发票号码： 123 ", "发票号码：123"),
+        (" 发票号码： 123 ", "发票号码:123"),
+        ("发票号码: 123", "发票号码:123"),
+        ("ＡＢＣ 12", "ABC 12"),
     ],
 )
 def test_tidy_spaces(text, tidy):

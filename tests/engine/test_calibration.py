@@ -139,3 +139,25 @@ def test_ship_model_fits_the_temperature_on_a_validation_set(tmp_path):
     assert shipped.calibration["brier_after"] <= shipped.calibration["brier_before"]
     assert 0.5 <= shipped.temperature <= 4.0
     assert not shipped.training_state
+
+
+@pytest.mark.django_db
+def test_ship_model_refuses_to_calibrate_on_the_held_out_set(tmp_path):
+    from django.core.management.base import CommandError
+
+    folder = write_line_set(
+        tmp_path / "numeric-heldout", numeric_charset(), numeric=True, n=3, seed=1
+    )
+    with pytest.raises(CommandError, match="held-out"):
+        call_command(
+            "ship_model",
+            "--kind",
+            "numeric",
+            "--from",
+            str(WEIGHTS / "numeric.pt"),
+            "--calibrate-on",
+            str(folder),
+            "--to",
+            str(tmp_path / "x.pt"),
+        )
+    assert not (tmp_path / "x.pt").exists()

@@ -46,14 +46,18 @@ class Command(BaseCommand):
         self.stdout.write(f"{target}: {size_mb:.1f} MB, sha256 {sha}, metrics {ckpt.metrics}")
 
     def _calibrate(self, ckpt, folder: Path) -> None:
+        if folder.resolve().name.endswith("-heldout"):
+            raise CommandError(
+                f"{folder} is a held-out evaluation set: fit the temperature on a validation split "
+                "(make_line_set --training-fonts --seed N) and judge it on the held-out set"
+            )
         try:
             lines = read_labels(folder)
+            images = [load_image(line.path) for line in lines]
         except (FileNotFoundError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
         ckpt.calibration = {}
-        decoded = Predictor(ckpt).recognize(
-            [load_image(line.path) for line in lines], keep_scores=True
-        )
+        decoded = Predictor(ckpt).recognize(images, keep_scores=True)
         usable = [(d, line) for d, line in zip(decoded, lines) if d.log_probs is not None]
         fit = fit_temperature(
             [d.log_probs for d, _ in usable],
