@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Re-measures every published figure of the recognition and end-to-end issues into bench/results/.
+# Run on an idle machine (no training job): throughput figures are this machine's.
+#   bench/run_all.sh [--bills N]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/bootstrap.sh --bench
+export DJANGO_DEBUG=1
+py=.venv-bench/bin/python
+bills=20; [ "${1:-}" = --bills ] && bills=$2
+
+$py manage.py make_line_set --kind general --out var/eval/general-heldout -n 1000 >/dev/null
+$py manage.py make_line_set --kind numeric --out var/eval/numeric-heldout -n 1000 >/dev/null
+for set in general-heldout numeric-heldout; do
+  [ "$set" = numeric-heldout ] && model=numeric || model=general
+  $py manage.py evaluate_ocr --lines "var/eval/$set" --model "$model" --threads 2 \
+    --json "bench/results/eval-$set.json"
+done
+samples=${OCR_SAMPLES_DIR:-../shared/samples}
+if [ -d "$samples" ]; then
+  $py manage.py evaluate_ocr --lines "$samples/real-zh/lines" --model general --threads 2 \
+    --json bench/results/eval-general-real-zh.json
+  $py manage.py evaluate_ocr --lines "$samples/real/lines" --model general --ignore-case \
+    --threads 2 --json bench/results/eval-general-sroie.json
+  $py bench/peers.py
+fi
+$py bench/confidence.py --kind general
+$py bench/confidence.py --kind numeric
+$py bench/throughput.py --kind numeric --threads 2 --json bench/results/throughput-numeric.json
+$py bench/throughput.py --kind general --threads 2 --json bench/results/throughput-general.json
+$py bench/e2e.py --bills "$bills"
