@@ -18,8 +18,9 @@ from recognition.engine.synth import write_line_set
 WEIGHTS = Path(__file__).resolve().parents[2] / "recognition" / "weights"
 NUMERIC_FLOOR = 0.96  # measured 0.972 on 1,000 lines with the held-out degradations
 SROIE_NUMERIC_FLOOR = 0.30  # measured 0.324 (12 of 37)
-GENERAL_ZH_FLOOR = 0.20  # measured 0.235
-GENERAL_SROIE_FLOOR = 0.05  # measured 0.065
+GENERAL_ZH_FLOOR = 0.42  # measured 0.454 (184 of 405)
+GENERAL_SROIE_FLOOR = 0.10  # measured 0.12 (24 of 200)
+GENERAL_HELDOUT_FLOOR = 0.75  # measured on these 300 lines: see the test
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +38,14 @@ def test_numeric_model_reads_held_out_numeric_lines(numeric, tmp_path_factory):
     write_line_set(folder, numeric.charset, numeric=True, n=300, seed=20261121)
     report = evaluate(read_labels(folder), lambda line: numeric.recognize)
     assert report.overall.exact_rate >= NUMERIC_FLOOR
+    assert set(report.by_font) <= {"wqy-zenhei", "liberation-serif"}, "held-out fonts only"
+
+
+def test_general_model_reads_held_out_bill_field_lines(general, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("general-heldout")
+    write_line_set(folder, general.charset, numeric=False, n=300, seed=20261121)
+    report = evaluate(read_labels(folder), lambda line: general.recognize)
+    assert report.overall.exact_rate >= GENERAL_HELDOUT_FLOOR
     assert set(report.by_font) <= {"wqy-zenhei", "liberation-serif"}, "held-out fonts only"
 
 
