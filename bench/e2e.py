@@ -410,6 +410,7 @@ def plot_sweep(
         xlabel="review rate (share of fields sent to a clerk)",
         ylabel="auto-accepted fields that are wrong (%)",
         xlim=(0, 1.02),
+        ylim=(0, 10),  # the region that matters; a peer's curve may leave it
     )
     ax.set_title("Confidence threshold sweep on the demo bills (★ = shipped thresholds)")
     ax.legend(fontsize=8)
