@@ -47,6 +47,13 @@ def press(page, key: str) -> None:
     page.keyboard.press(key)
 
 
+def start_reviewing(page) -> None:
+    """Enter on the queue page once "Start reviewing" has the focus (autofocus lands after load)."""
+    page.bring_to_front()
+    page.wait_for_selector("#start:focus")
+    page.keyboard.press("Enter")
+
+
 def login(context, base: str, username: str):
     page = context.new_page()
     page.goto(f"{base}/accounts/login/")
@@ -73,7 +80,7 @@ def test_clerk_corrects_and_accepts_with_the_keyboard_only(
     page = login(browser.new_context(viewport={"width": 1400, "height": 900}), base, "clerk")
 
     page.goto(f"{base}/review/")
-    press(page, "Enter")  # "Start reviewing" has the focus
+    start_reviewing(page)
     page.wait_for_selector("#value")
     first = Field.objects.get(claim__user=clerk)
     assert first.spec.key == "payer_name"
@@ -82,7 +89,7 @@ def test_clerk_corrects_and_accepts_with_the_keyboard_only(
     # A second clerk in another browser context never sees the claimed field.
     other = login(browser.new_context(), base, "clerk2")
     other.goto(f"{base}/review/")
-    press(other, "Enter")
+    start_reviewing(other)
     other.wait_for_selector("#value")
     held_by_2 = Field.objects.get(claim__user=clerk2)
     assert held_by_2.pk != first.pk
@@ -101,7 +108,7 @@ def test_clerk_corrects_and_accepts_with_the_keyboard_only(
     assert "skipped" in other.locator(".messages").inner_text()
     assert not Claim.objects.filter(user=clerk2, locked_until__isnull=False).exists()
     page.goto(f"{base}/review/")
-    press(page, "Enter")
+    start_reviewing(page)
     page.wait_for_selector("#value")
     second = Field.objects.get(claim__user=clerk, status=Field.Status.NEEDS_REVIEW)
     assert second.pk == held_by_2.pk
