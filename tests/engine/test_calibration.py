@@ -116,23 +116,21 @@ def test_checkpoint_carries_its_temperature_and_the_predictor_applies_it(tmp_pat
     assert sum(d.confidence for d in soft) < sum(d.confidence for d in plain)
 
 
+def ship_numeric(calibration_set: Path, target: Path) -> None:
+    call_command(
+        "ship_model",
+        *("--kind", "numeric", "--from", str(WEIGHTS / "numeric.pt")),
+        *("--calibrate-on", str(calibration_set), "--to", str(target)),
+    )
+
+
 @pytest.mark.django_db
 def test_ship_model_fits_the_temperature_on_a_validation_set(tmp_path):
     folder = write_line_set(
         tmp_path / "val", numeric_charset(), numeric=True, n=40, seed=9, held_out=False
     )
     target = tmp_path / "shipped.pt"
-    call_command(
-        "ship_model",
-        "--kind",
-        "numeric",
-        "--from",
-        str(WEIGHTS / "numeric.pt"),
-        "--calibrate-on",
-        str(folder),
-        "--to",
-        str(target),
-    )
+    ship_numeric(folder, target)
     shipped = load_checkpoint(target)
     assert shipped.calibration["lines"] == 40
     assert shipped.calibration["fitted_on"] == "val"
@@ -149,15 +147,5 @@ def test_ship_model_refuses_to_calibrate_on_the_held_out_set(tmp_path):
         tmp_path / "numeric-heldout", numeric_charset(), numeric=True, n=3, seed=1
     )
     with pytest.raises(CommandError, match="held-out"):
-        call_command(
-            "ship_model",
-            "--kind",
-            "numeric",
-            "--from",
-            str(WEIGHTS / "numeric.pt"),
-            "--calibrate-on",
-            str(folder),
-            "--to",
-            str(tmp_path / "x.pt"),
-        )
+        ship_numeric(folder, tmp_path / "x.pt")
     assert not (tmp_path / "x.pt").exists()
