@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ocr_review.admin_mixins import ReadOnlyAdminMixin
+
 from . import services, webhooks
 from .api import tokens
 from .models import (
@@ -127,20 +129,11 @@ class DocumentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "kind", "document", "field_key", "actor")
     list_filter = ("kind",)
     search_fields = ("document__original_name", "field_key")
     readonly_fields = [f.name for f in Event._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 _TOKEN_PAGE = """{% extends "admin/base_site.html" %}

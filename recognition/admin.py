@@ -9,6 +9,8 @@ from django.template import Engine, RequestContext
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from ocr_review.admin_mixins import ReadOnlyAdminMixin
+
 from . import registry
 from .exceptions import ActivationRefused, RegistryError
 from .models import ModelActivation, ModelVersion
@@ -182,7 +184,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(ModelActivation)
-class ModelActivationAdmin(admin.ModelAdmin):
+class ModelActivationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "created_at",
         "kind",
@@ -194,12 +196,3 @@ class ModelActivationAdmin(admin.ModelAdmin):
     )
     list_filter = ("kind", "action")
     readonly_fields = [f.name for f in ModelActivation._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
