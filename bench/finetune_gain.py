@@ -85,7 +85,7 @@ def users():
 
 def set_regions(code: str, calibration: int) -> dict:
     """Give every field a region: the union of its value boxes on ``calibration`` bills, padded."""
-    from documents.demo.render import render_bill
+    from demo.render import render_bill
     from documents.models import FieldSpec
 
     bills = [render_bill(code, 90_000 + i) for i in range(calibration)]
@@ -108,8 +108,8 @@ def set_regions(code: str, calibration: int) -> dict:
 
 
 def recognise(code: str, seeds: range):
+    from demo.render import render_bill
     from documents import services
-    from documents.demo.render import render_bill
 
     out = []
     for seed in seeds:
@@ -200,10 +200,10 @@ def main() -> None:
     import torch
     from django.utils import timezone
 
+    from demo.loading import load_document_types
     from documents import services
-    from documents.management.commands.load_demo import load_document_types
     from documents.models import DocumentType, FieldSpec
-    from recognition import loader, registry
+    from recognition import registry
     from recognition.engine.finetune import FinetuneConfig, finetune, kinds_in
     from recognition.exceptions import ActivationRefused
     from reviews.export import ExportParams, export_corrections
@@ -221,7 +221,7 @@ def main() -> None:
     regions = set_regions(args.type, args.calibration_bills) if args.locate == "regions" else {}
     if args.review_all:
         DocumentType.objects.filter(code=args.type).update(confidence_threshold=1.0)
-    base = {k: loader.active_version(k) for k in ("numeric", "general")}
+    base = {k: registry.active_version(k) for k in ("numeric", "general")}
 
     t0 = time.monotonic()
     window_start = timezone.now()
@@ -247,7 +247,7 @@ def main() -> None:
         config = FinetuneConfig(kind, epochs=args.epochs, threads=args.threads, **tuning)
         try:
             result = finetune(
-                loader.checkpoint_path(base[kind]), data, workdir / f"{kind}-ft.pt", config
+                registry.checkpoint_path(base[kind]), data, workdir / f"{kind}-ft.pt", config
             )
         except ValueError as exc:
             print(f"{kind}: not fine-tuned: {exc}")

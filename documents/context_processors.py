@@ -1,4 +1,4 @@
-from .permissions import is_supervisor
+from ocr_review.roles import is_supervisor
 
 
 def roles(request) -> dict:

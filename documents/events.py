@@ -78,7 +78,9 @@ def rerun_requested(document: Document, actor=None) -> Event:
     return _record(document, "rerun_requested", actor=actor, before={"status": document.status})
 
 
-def field_decided(field: Field, *, actor, kind: str, before: dict, after: dict, **detail) -> Event:
+def field_decided(
+    field: Field, *, actor, kind: str, before: dict | None, after: dict | None, **detail
+) -> Event:
     return _record(
         field.document, kind, actor=actor, field=field, before=before, after=after, **detail
     )

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
+from ocr_review.errors import DomainError
 
-class IntakeError(Exception):
+
+class IntakeError(DomainError):
     """An upload we refuse, with a message a person understands."""
 
     code = "invalid_file"
     http_status = 400
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class EmptyFile(IntakeError):

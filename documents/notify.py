@@ -10,9 +10,11 @@ import uuid
 
 from django.utils import timezone
 
+from . import webhooks
 from .models import Document, WebhookEvent
+from .serializers import DocumentSerializer, with_details
 
-_EVENT_TYPES = {
+_EVENT_TYPES: dict[str, WebhookEvent.Type] = {
     Document.Status.COMPLETED: WebhookEvent.Type.COMPLETED,
     Document.Status.FAILED: WebhookEvent.Type.FAILED,
 }
@@ -23,16 +25,15 @@ def document_changed(document: Document) -> WebhookEvent | None:
     event_type = _EVENT_TYPES.get(document.status)
     if event_type is None or not document.callback_url or document.api_client_id is None:
         return None
-    from . import webhooks
-    from .api.serializers import DocumentSerializer, with_details
-
     event_id = uuid.uuid4()
     now = timezone.now()
     payload = {
         "event_id": str(event_id),
         "type": event_type.value,
         "created_at": now.isoformat(),
-        "document": DocumentSerializer(with_details(Document.objects).get(pk=document.pk)).data,
+        "document": DocumentSerializer(
+            with_details(Document.objects.all()).get(pk=document.pk)
+        ).data,
     }
     event = WebhookEvent.objects.create(
         event_id=event_id,

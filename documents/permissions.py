@@ -1,30 +1,17 @@
-"""Who sees which documents. Roles are Django groups: clerk, supervisor (admins are superusers)."""
+"""Who sees which documents (roles themselves are in ocr_review.roles)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
+
+from ocr_review.roles import is_clerk
 
 from .models import Document
 
-CLERK = "clerk"
-SUPERVISOR = "supervisor"
 
-
-def in_group(user, name: str) -> bool:
-    return bool(user and user.is_authenticated and user.groups.filter(name=name).exists())
-
-
-def is_supervisor(user) -> bool:
-    return bool(
-        user and user.is_authenticated and (user.is_superuser or in_group(user, SUPERVISOR))
-    )
-
-
-def is_clerk(user) -> bool:
-    return is_supervisor(user) or in_group(user, CLERK)
-
-
-def documents_for(user) -> QuerySet[Document]:
+def documents_for(user: Any) -> QuerySet[Document]:
     """Clerks and supervisors work on the bank's whole intake; anyone else sees nothing."""
     if is_clerk(user):
         return Document.objects.all()

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 
+from ocr_review.tasking import enqueue_on_commit
+
 from . import events, transitions
 from .exceptions import DocumentTypeNotAllowed, IdempotencyKeyReused, UnknownDocumentType
 from .files import sha256_bytes, validate
 from .limits import intake_limits
 from .models import ApiClient, Document, DocumentType
-from .tasks import enqueue_recognition
 
 _EXTENSIONS = {
     "image/jpeg": ".jpg",
@@ -22,6 +23,16 @@ _EXTENSIONS = {
     "image/tiff": ".tif",
     "application/pdf": ".pdf",
 }
+
+
+def enqueue_recognition(document_id: int) -> None:
+    """Recognise the document in a worker once the caller's transaction commits."""
+    enqueue_on_commit(
+        "processing.tasks.run_recognition",
+        document_id,
+        group="recognition",
+        name=f"recognize-{document_id}",
+    )
 
 
 @dataclass(frozen=True)
@@ -95,7 +106,8 @@ def ingest(
             enqueue_recognition(document.pk)
     except IntegrityError:
         # A concurrent submission of the same file or key won the race: hand back its document.
-        document.file.storage.delete(document.file.name)
+        if document.file.name:
+            document.file.storage.delete(document.file.name)
         existing = _earlier_submission(doc_type, sha, api_client, idempotency_key)
         if existing is None:
             raise

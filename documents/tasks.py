@@ -1,39 +1,15 @@
-"""django-q2 tasks: thin wrappers that take ids and call domain code."""
+"""django-q2 tasks of the documents app: thin wrappers that take ids and call domain code."""
 
 from __future__ import annotations
 
-import logging
+from typing import Any
 
-from django.conf import settings
-from django.db import transaction
-from django.utils import timezone
-
-log = logging.getLogger(__name__)
+from . import webhooks
 
 
-def enqueue_recognition(document_id: int) -> None:
-    """Queue recognition once the current transaction commits (never before: the worker would
-    not see the row, or would see stale data)."""
-    from django_q.tasks import async_task
-
-    transaction.on_commit(
-        lambda: async_task(
-            "documents.tasks.recognize_document",
-            document_id,
-            task_name=f"recognize-{document_id}-{timezone.now():%H%M%S%f}",
-            group="recognition",
-            sync=settings.OCR_TASKS_SYNC,
-        )
-    )
+def run_webhook_delivery(event_pk: int, manual: bool = False) -> str:
+    return webhooks.deliver(event_pk, manual)
 
 
-def recognize_document(document_id: int) -> str:
-    from .pipeline import process_document
-
-    return process_document(document_id)
-
-
-def watchdog() -> dict:
-    from .watchdog import rescue_stuck_documents
-
-    return rescue_stuck_documents()
+def run_due_webhooks() -> dict[str, Any]:
+    return webhooks.deliver_due()

@@ -10,13 +10,14 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from . import events, notify
 from .models import Document, Field
 
 S = Document.Status
+UNFINISHED = (S.QUEUED, S.PROCESSING, S.NEEDS_REVIEW)
 
 
 def stale_before():
@@ -34,8 +35,6 @@ def claim_for_processing(document_id: int) -> Document | None:
         before = Document.objects.filter(pk=document_id).values_list("status", flat=True).first()
         if before is None:
             return None
-        from django.db.models import F
-
         updated = Document.objects.filter(claimable, pk=document_id).update(
             status=S.PROCESSING,
             processing_started_at=now,
@@ -50,7 +49,10 @@ def claim_for_processing(document_id: int) -> Document | None:
 
 
 def finish_processing(document: Document, *, seconds: float) -> Document:
-    """PROCESSING → NEEDS_REVIEW or COMPLETED, from the fields just stored."""
+    """PROCESSING → NEEDS_REVIEW or COMPLETED, from the fields just stored.
+
+    Nothing changes (and no event is written) if the document left PROCESSING meanwhile.
+    """
     needs_review = document.fields.filter(status=Field.Status.NEEDS_REVIEW).count()
     total = document.fields.count()
     after = S.NEEDS_REVIEW if needs_review else S.COMPLETED
@@ -59,7 +61,9 @@ def finish_processing(document: Document, *, seconds: float) -> Document:
     if after == S.COMPLETED:
         changes["completed_at"] = now
     with transaction.atomic():
-        Document.objects.filter(pk=document.pk).update(**changes)
+        if not Document.objects.filter(pk=document.pk, status=S.PROCESSING).update(**changes):
+            document.refresh_from_db()
+            return document
         document.refresh_from_db()
         events.status_changed(document, S.PROCESSING, after)
         events.recognition_finished(document, fields=total, review=needs_review, seconds=seconds)
@@ -69,7 +73,7 @@ def finish_processing(document: Document, *, seconds: float) -> Document:
 
 
 def fail_or_retry(document_id: int, error: str) -> Document:
-    """After an error: back to QUEUED while attempts remain, else FAILED with the error shown."""
+    """After an error: PROCESSING → QUEUED while attempts remain, else FAILED with the error."""
     document = Document.objects.get(pk=document_id)
     after = S.FAILED if document.attempts >= settings.OCR_MAX_ATTEMPTS else S.QUEUED
     with transaction.atomic():
@@ -77,26 +81,30 @@ def fail_or_retry(document_id: int, error: str) -> Document:
             status=after, error=error[:4000], updated_at=timezone.now()
         )
         document.refresh_from_db()
+        if not changed:
+            return document
         events.recognition_failed(document, error, attempt=document.attempts)
         events.status_changed(document, S.PROCESSING, after)
-        if changed and after == S.FAILED:
+        if after == S.FAILED:
             notify.document_changed(document)
     return document
 
 
 def fail(document_id: int, error: str) -> Document:
-    """Straight to FAILED: the file itself is the problem, a retry cannot help."""
+    """Straight to FAILED from any unfinished status: the file itself is the problem, a retry
+    cannot help. A document already failed or completed is left as it is."""
     document = Document.objects.get(pk=document_id)
     before = document.status
     with transaction.atomic():
-        Document.objects.filter(pk=document_id).update(
+        changed = Document.objects.filter(pk=document_id, status__in=UNFINISHED).update(
             status=S.FAILED, error=error[:4000], updated_at=timezone.now()
         )
         document.refresh_from_db()
+        if not changed:
+            return document
         events.recognition_failed(document, error, attempt=document.attempts)
         events.status_changed(document, before, S.FAILED)
-        if before != S.FAILED:
-            notify.document_changed(document)
+        notify.document_changed(document)
     return document
 
 

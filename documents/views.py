@@ -8,17 +8,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.db.models import Count, Q
-from django.http import FileResponse, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
 from PIL import Image
 
+from ocr_review.errors import json_domain_error, json_error
+from ocr_review.roles import is_supervisor
+
 from . import services
 from .exceptions import IntakeError
 from .models import Document, DocumentType, Field, Page
-from .permissions import documents_for, is_supervisor
+from .permissions import documents_for
 
 
 @login_required
@@ -27,6 +30,8 @@ def home(request):
 
 
 class DocumentQuerysetMixin(LoginRequiredMixin):
+    request: HttpRequest
+
     def get_queryset(self):
         return documents_for(self.request.user).select_related("document_type")
 
@@ -82,9 +87,7 @@ class UploadView(LoginRequiredMixin, TemplateView):
         """One file per request (the page sends each dropped file on its own, with progress)."""
         upload = request.FILES.get("file")
         if upload is None:
-            return JsonResponse(
-                {"code": "no_file", "error": _("Choose a file to upload.")}, status=400
-            )
+            return json_error("no_file", _("Choose a file to upload."), 400)
         try:
             result = services.ingest(
                 upload.read(),
@@ -94,10 +97,7 @@ class UploadView(LoginRequiredMixin, TemplateView):
                 source=Document.Source.WEB,
             )
         except IntakeError as exc:
-            return JsonResponse(
-                {"code": exc.code, "error": exc.message, "name": upload.name},
-                status=exc.http_status,
-            )
+            return json_domain_error(exc, name=upload.name)
         doc = result.document
         return JsonResponse(
             {

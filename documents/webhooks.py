@@ -25,6 +25,8 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from ocr_review.tasking import enqueue_on_commit
+
 from .models import WebhookDelivery, WebhookEvent
 
 log = logging.getLogger(__name__)
@@ -58,17 +60,12 @@ def backoff(attempt: int) -> timedelta:
 
 def enqueue_delivery(event_pk: int, *, manual: bool = False) -> None:
     """Queue one delivery attempt once the current transaction commits."""
-    from django_q.tasks import async_task
-
-    transaction.on_commit(
-        lambda: async_task(
-            "documents.webhooks.deliver",
-            event_pk,
-            manual,
-            task_name=f"webhook-{event_pk}-{timezone.now():%H%M%S%f}",
-            group="webhooks",
-            sync=settings.OCR_TASKS_SYNC,
-        )
+    enqueue_on_commit(
+        "documents.tasks.run_webhook_delivery",
+        event_pk,
+        manual,
+        group="webhooks",
+        name=f"webhook-{event_pk}",
     )
 
 
@@ -115,7 +112,8 @@ def deliver(event_pk: int, manual: bool = False) -> str:
     if event is None:
         return "skipped"
     refusal = ""
-    if event.client is None or not event.client.active:
+    client = event.client
+    if client is None or not client.active:
         refusal = "Not sent: the API client was revoked or deleted."
     elif not event.url.lower().startswith(("http://", "https://")):
         refusal = "Not sent: the callback URL is not http(s)."
@@ -124,6 +122,7 @@ def deliver(event_pk: int, manual: bool = False) -> str:
             event=event, attempt=event.attempts, manual=manual, started_at=now, error=refusal
         )
         return _finish(event, delivery, error=refusal, give_up=True)
+    assert client is not None
     body = body_of(event)
     timestamp = str(int(time.time()))
     headers = {
@@ -132,7 +131,7 @@ def deliver(event_pk: int, manual: bool = False) -> str:
         "X-OCR-Event-Id": str(event.event_id),
         "X-OCR-Event-Type": event.type,
         "X-OCR-Timestamp": timestamp,
-        "X-OCR-Signature": sign(event.client.webhook_secret, timestamp, body),
+        "X-OCR-Signature": sign(client.webhook_secret, timestamp, body),
     }
     started = time.perf_counter()
     code, snippet, error = _post(event.url, body, headers)

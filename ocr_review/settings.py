@@ -40,8 +40,10 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_q",
     "documents",
+    "processing",
     "recognition",
     "reviews",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -87,7 +89,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": SQLITE_PATH,
+            "NAME": str(SQLITE_PATH),
             # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at BEGIN so
             # two writers queue on busy_timeout instead of failing with "database is locked".
             "OPTIONS": {
@@ -196,7 +198,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "EXCEPTION_HANDLER": "documents.api_errors.exception_handler",
+    "EXCEPTION_HANDLER": "ocr_review.errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ocr_review API",

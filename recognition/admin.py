@@ -14,7 +14,6 @@ from ocr_review.admin_mixins import ReadOnlyAdminMixin
 from . import registry
 from .exceptions import ActivationRefused, RegistryError
 from .models import ModelActivation, ModelVersion
-from .tasks import enqueue_evaluation
 
 _GATE_PAGE = """{% extends "admin/base_site.html" %}
 {% block content %}
@@ -106,7 +105,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
             ModelVersion.objects.filter(kind__in=kinds, active=True).values_list("pk", flat=True)
         )
         for pk in sorted(ids):
-            enqueue_evaluation(pk)
+            registry.enqueue_evaluation(pk)
         self.message_user(
             request,
             _("%(n)d version(s) queued for evaluation (with the active ones, for the gate).")

@@ -9,56 +9,16 @@ from __future__ import annotations
 
 import logging
 import threading
-from pathlib import Path
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 
-from .engine.checkpoint import file_sha256
 from .engine.predictor import Predictor
 from .models import ModelVersion
+from .registry import active_version, checkpoint_path
 
 log = logging.getLogger(__name__)
-SHIPPED = {"numeric": "numeric.pt", "general": "general.pt"}
 _cache: dict[str, tuple[str, Predictor]] = {}
 _lock = threading.Lock()
-
-
-def checkpoint_path(version: ModelVersion) -> Path:
-    path = Path(version.checkpoint)
-    return path if path.is_absolute() else Path(settings.OCR_WEIGHTS_DIR) / path
-
-
-def register_shipped(kind: str) -> ModelVersion:
-    """Make the checkpoint shipped in the repository the active version when none is active."""
-    path = Path(settings.OCR_WEIGHTS_DIR) / SHIPPED[kind]
-    sha = file_sha256(path)
-    try:
-        with transaction.atomic():
-            version, created = ModelVersion.objects.get_or_create(
-                kind=kind,
-                sha256=sha,
-                defaults={
-                    "name": f"shipped-{sha[:8]}",
-                    "checkpoint": SHIPPED[kind],
-                    "notes": "Shipped with the app (recognition/weights/MODEL_CARD.md).",
-                },
-            )
-            if not ModelVersion.objects.filter(kind=kind, active=True).exists():
-                from django.utils import timezone
-
-                ModelVersion.objects.filter(pk=version.pk).update(
-                    active=True, activated_at=timezone.now()
-                )
-                version.refresh_from_db()
-    except IntegrityError:  # another worker registered it at the same moment
-        version = ModelVersion.objects.get(kind=kind, active=True)
-    return version
-
-
-def active_version(kind: str) -> ModelVersion:
-    version = ModelVersion.objects.filter(kind=kind, active=True).first()
-    return version or register_shipped(kind)
 
 
 def active_predictor(kind: str) -> tuple[Predictor, ModelVersion]:

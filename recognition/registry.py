@@ -14,12 +14,9 @@ the new checkpoint when the sha256 changes.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import logging
-import os
 import shutil
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -28,8 +25,10 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from documents.permissions import is_supervisor
+from ocr_review.roles import is_supervisor
+from ocr_review.tasking import enqueue_on_commit
 
+from .engine.files import atomic_write, file_sha256
 from .exceptions import ActivationRefused, NotEvaluated, RegistryError
 from .models import ModelActivation, ModelVersion
 
@@ -42,30 +41,49 @@ log = logging.getLogger(__name__)
 # machine tell apart, well below what a clerk notices.
 GATE_TOLERANCE = 0.002
 HELDOUT_LINES = 1000  # as the README's make_line_set command
-
-
-def file_sha256(path: str | Path) -> str:
-    """As engine.checkpoint.file_sha256, without importing torch into a web process."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+SHIPPED = {"numeric": "numeric.pt", "general": "general.pt"}
 
 
 def checkpoint_path(version: ModelVersion) -> Path:
-    """As loader.checkpoint_path (which imports torch): relative paths lie in OCR_WEIGHTS_DIR."""
+    """Relative checkpoint paths lie in OCR_WEIGHTS_DIR (the shipped models)."""
     path = Path(version.checkpoint)
     return path if path.is_absolute() else Path(settings.OCR_WEIGHTS_DIR) / path
 
 
-def active_version(kind: str) -> ModelVersion:
-    active = ModelVersion.objects.filter(kind=kind, active=True).first()
-    if active:
-        return active
-    from .loader import active_version as registered_shipped  # first use: registers the shipped
+def register_shipped(kind: str) -> ModelVersion:
+    """Make the checkpoint shipped in the repository the active version when none is active."""
+    path = Path(settings.OCR_WEIGHTS_DIR) / SHIPPED[kind]
+    sha = file_sha256(path)
+    try:
+        with transaction.atomic():
+            version, _created = ModelVersion.objects.get_or_create(
+                kind=kind,
+                sha256=sha,
+                defaults={
+                    "name": f"shipped-{sha[:8]}",
+                    "checkpoint": SHIPPED[kind],
+                    "notes": "Shipped with the app (recognition/weights/MODEL_CARD.md).",
+                },
+            )
+            if not ModelVersion.objects.filter(kind=kind, active=True).exists():
+                ModelVersion.objects.filter(pk=version.pk).update(
+                    active=True, activated_at=timezone.now()
+                )
+                version.refresh_from_db()
+    except IntegrityError:  # another worker registered it at the same moment
+        version = ModelVersion.objects.get(kind=kind, active=True)
+    return version
 
-    return registered_shipped(kind)
+
+def active_version(kind: str) -> ModelVersion:
+    """The active version of ``kind``; on first use, the shipped checkpoint."""
+    version = ModelVersion.objects.filter(kind=kind, active=True).first()
+    return version or register_shipped(kind)
+
+
+def enqueue_evaluation(version_id: int) -> None:
+    """Score a version on the fixed evaluation set in a worker, after the current commit."""
+    enqueue_on_commit("recognition.tasks.run_evaluation", version_id, group="model-evaluation")
 
 
 def eval_root() -> Path:
@@ -156,17 +174,8 @@ def _store_copy(source: Path, kind: str, sha: str) -> Path:
     target = store / f"{kind}-{sha[:16]}.pt"
     if target.is_file() and file_sha256(target) == sha:
         return target
-    fd, tmp = tempfile.mkstemp(dir=store, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        shutil.copyfile(source, tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return target
+    with open(source, "rb") as src:
+        return atomic_write(target, lambda fh: shutil.copyfileobj(src, fh))
 
 
 def evaluate_version(
@@ -258,13 +267,14 @@ class Gate:
         return self.delta is None or self.delta >= -self.tolerance - 1e-9
 
     def message(self) -> str:
-        if self.active is None:
+        delta = self.delta
+        if self.active is None or delta is None:
             return f"{self.candidate} is the first {self.kind} version: nothing to compare with."
         verdict = "passes the gate" if self.passed else "is refused by the gate"
         return (
             f"{self.candidate} reads {self.candidate_exact:.2%} of the {self.lines} held-out "
             f"{self.kind} lines exactly, the active {self.active} {self.active_exact:.2%} "
-            f"({self.delta * 100:+.2f} points; at most {self.tolerance * 100:.1f} worse allowed): "
+            f"({delta * 100:+.2f} points; at most {self.tolerance * 100:.1f} worse allowed): "
             f"it {verdict}."
         )
 
@@ -283,9 +293,8 @@ def check_gate(version: ModelVersion, *, evaluate_missing: bool = True) -> Gate:
     folder = heldout_dir(version.kind)
     labels_sha = file_sha256(folder / "labels.tsv")
     candidate = _heldout_figures(version, folder, labels_sha, evaluate_missing=evaluate_missing)
-    current = active_version(version.kind)
-    if current.pk == version.pk:
-        current = None
+    active_now = active_version(version.kind)
+    current = None if active_now.pk == version.pk else active_now
     active = (
         _heldout_figures(current, folder, labels_sha, evaluate_missing=evaluate_missing)
         if current

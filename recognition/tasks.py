@@ -2,29 +2,10 @@
 
 from __future__ import annotations
 
-import logging
-
-from django.conf import settings
-from django.db import transaction
-
-log = logging.getLogger(__name__)
+from typing import Any
 
 
-def enqueue_evaluation(version_id: int) -> None:
-    """Score a version on the fixed evaluation set in a worker, after the current commit."""
-    from django_q.tasks import async_task
-
-    transaction.on_commit(
-        lambda: async_task(
-            "recognition.tasks.evaluate_version",
-            version_id,
-            group="model-evaluation",
-            sync=settings.OCR_TASKS_SYNC,
-        )
-    )
-
-
-def evaluate_version(version_id: int) -> dict | None:
+def run_evaluation(version_id: int) -> dict[str, Any] | None:
     """Idempotent: a second delivery scores the same lines again and stores the same figures."""
     from . import registry
     from .models import ModelVersion

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -46,8 +48,8 @@ class ExportJobForm(forms.ModelForm):
         model = ExportJob
         fields: list[str] = []
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         try:
             since = until = None
             if data.get("month"):
@@ -163,9 +165,9 @@ class ExportJobAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Run again (replaces the archive)"), permissions=["add"])
     def run_again(self, request, queryset) -> None:
-        jobs = list(queryset.exclude(status=ExportJob.Status.RUNNING))
-        for job in jobs:
+        again = list(queryset.exclude(status=ExportJob.Status.RUNNING))
+        for job in again:
             jobs.queue_job(job)
         self.message_user(
-            request, _("%(n)d export(s) queued again.") % {"n": len(jobs)}, messages.SUCCESS
+            request, _("%(n)d export(s) queued again.") % {"n": len(again)}, messages.SUCCESS
         )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 from django.db.models import Count, Min
 from django.db.models.functions import TruncDate
@@ -31,6 +32,14 @@ S = Field.Status
 DECIDED = (S.CORRECTED, S.CONFIRMED)
 
 
+@dataclass
+class VersionFigures:
+    kind: str = ""
+    fields: int = 0
+    auto: int = 0
+    corrected: int = 0
+
+
 def summary(days: int = 14) -> dict:
     since = timezone.now() - timedelta(days=days)
     fields = Field.objects.filter(created_at__gte=since)
@@ -44,7 +53,9 @@ def summary(days: int = 14) -> dict:
         .annotate(n=Count("id"))
         .values_list("day", "n")
     )
-    fields_per_day = defaultdict(lambda: {"auto": 0, "review": 0})
+    fields_per_day: defaultdict[date, dict[str, int]] = defaultdict(
+        lambda: {"auto": 0, "review": 0}
+    )
     for day, status, n in (
         fields.annotate(day=TruncDate("created_at"))
         .values_list("day", "status")
@@ -56,7 +67,7 @@ def summary(days: int = 14) -> dict:
         status__in=[Document.Status.COMPLETED, Document.Status.NEEDS_REVIEW]
     ).count()
 
-    by_kind = defaultdict(lambda: {"decided": 0, "corrected": 0})
+    by_kind: defaultdict[str, dict[str, int]] = defaultdict(lambda: {"decided": 0, "corrected": 0})
     for kind, status, n in (
         fields.filter(status__in=DECIDED)
         .values_list("spec__kind", "status")
@@ -81,13 +92,13 @@ def summary(days: int = 14) -> dict:
         .order_by("model_version__name")
     ):
         per_version.append((name or "—", kind or "—", status, n))
-    versions = defaultdict(lambda: {"fields": 0, "auto": 0, "corrected": 0, "kind": ""})
+    versions: defaultdict[str, VersionFigures] = defaultdict(VersionFigures)
     for name, kind, status, n in per_version:
         v = versions[name]
-        v["kind"] = kind
-        v["fields"] += n
-        v["auto"] += n if status == S.AUTO_ACCEPTED else 0
-        v["corrected"] += n if status == S.CORRECTED else 0
+        v.kind = kind
+        v.fields += n
+        v.auto += n if status == S.AUTO_ACCEPTED else 0
+        v.corrected += n if status == S.CORRECTED else 0
 
     day_keys = sorted(set(docs_per_day) | set(fields_per_day))
     return {

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
+from ocr_review.errors import DomainError
 
-class ReviewError(Exception):
+
+class ReviewError(DomainError):
     code = "review_error"
     http_status = 409
-
-    def __init__(self, message: str, **detail) -> None:
-        super().__init__(message)
-        self.message = message
-        self.detail = detail
 
 
 class LeaseLost(ReviewError):

@@ -200,8 +200,8 @@ def keeps_confirmed(field_id: int, include_confirmed: float) -> bool:
     return _fraction(f"sample:confirmed:{field_id}") < include_confirmed / 100
 
 
-def decisions(params: ExportParams) -> list[Event]:
-    """The latest decision event of every still-existing decided field in the window."""
+def decisions(params: ExportParams) -> list[tuple[Event, Field]]:
+    """The latest decision event of every still-existing decided field in the window, with it."""
     events = Event.objects.filter(
         kind__in=DECISIONS, field__isnull=False, field__status__in=DECISIONS.values()
     )
@@ -211,15 +211,12 @@ def decisions(params: ExportParams) -> list[Event]:
         events = events.filter(created_at__lt=params.until)
     if params.document_type:
         events = events.filter(document__document_type__code=params.document_type)
-    latest: dict[int, Event] = {}
-    for event in events.select_related(
-        "actor",
-        "document__document_type",
-        "field__spec",
-        "field__model_version",
-    ).order_by("created_at", "id"):
-        latest[event.field_id] = event
-    return sorted(latest.values(), key=lambda e: (e.document_id, e.field.page_id or 0, e.field_id))
+    latest: dict[int, tuple[Event, Field]] = {}
+    related = ("actor", "document__document_type", "field__spec", "field__model_version")
+    for event in events.select_related(*related).order_by("created_at", "id"):
+        if event.field is not None:
+            latest[event.field.pk] = (event, event.field)
+    return sorted(latest.values(), key=lambda ef: (ef[0].document_id, ef[1].page_id or 0, ef[1].pk))
 
 
 # -- writing ---------------------------------------------------------------------------------------
@@ -251,8 +248,7 @@ def _write(params: ExportParams, out: Path) -> ExportResult:
     left_out: Counter = Counter()
     rows: list[dict] = []
     page: tuple[int, np.ndarray | None] | None = None
-    for event in decisions(params):
-        fld = event.field
+    for event, fld in decisions(params):
         status = DECISIONS[event.kind]
         counts["decisions"] += 1
         if status == Field.Status.CONFIRMED and not keeps_confirmed(
@@ -294,7 +290,7 @@ def _page_gray(page_id: int) -> np.ndarray | None:
             "page %s: image %r cannot be read; its fields are left out", page_id, page.image.name
         )
         return None
-    # As documents.recognize reads a page for the numeric re-read: the stored (deskewed) page in
+    # As processing.reading reads a page for the numeric re-read: the stored (deskewed) page in
     # 8-bit grayscale, boxes in its pixels.
     return np.asarray(image.convert("L"))
 

@@ -7,17 +7,19 @@ replaces the archive) and keeps the zip under MEDIA_ROOT for the staff-only down
 from __future__ import annotations
 
 import logging
-import os
 import shutil
-import tempfile
 import zipfile
 from datetime import timedelta
 from pathlib import Path
+from typing import IO
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+
+from ocr_review.tasking import enqueue_on_commit
+from recognition.engine.files import atomic_write
 
 from .export import ExportParams, export_corrections
 from .models import ExportJob
@@ -36,21 +38,12 @@ def request_export(params: ExportParams, user) -> ExportJob:
 
 def queue_job(job: ExportJob) -> ExportJob:
     """Save the job as queued and hand it to a worker once the transaction commits."""
-    from django_q.tasks import async_task
-
     with transaction.atomic():
         job.status = ExportJob.Status.QUEUED
         job.error = ""
         job.finished_at = None
         job.save()
-        transaction.on_commit(
-            lambda: async_task(
-                "reviews.tasks.export_corrections",
-                job.pk,
-                group="exports",
-                sync=settings.OCR_TASKS_SYNC,
-            )
-        )
+        enqueue_on_commit("reviews.tasks.run_export_job", job.pk, group="exports")
     return job
 
 
@@ -58,7 +51,7 @@ def run_job(job_id: int) -> str:
     """Run one export job; a second delivery of the same task does nothing, a re-run replaces
     the archive. A job left running by a dead worker is taken again after the task timeout."""
     now = timezone.now()
-    stale = now - timedelta(seconds=getattr(settings, "Q_TIMEOUT_S", 600))
+    stale = now - timedelta(seconds=settings.Q_TIMEOUT_S)
     claimed = (
         ExportJob.objects.filter(pk=job_id)
         .filter(
@@ -102,16 +95,10 @@ def archive_path(job: ExportJob) -> Path | None:
 
 
 def _zip(folder: Path, target: Path, prefix: str) -> Path:
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+    def write(fh: IO[bytes]) -> None:
+        with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
             for path in sorted(folder.rglob("*")):
                 if path.is_file():
                     zf.write(path, f"{prefix}/{path.relative_to(folder)}")
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return target
+
+    return atomic_write(target, write)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from .jobs import run_job
 
-def export_corrections(job_id: int) -> str:
-    from .jobs import run_job
 
+def run_export_job(job_id: int) -> str:
     return run_job(job_id)

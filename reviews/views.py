@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +20,8 @@ from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
 from documents.models import DocumentType, Field, FieldKind
-from documents.permissions import is_clerk, is_supervisor
+from ocr_review.errors import json_domain_error, json_error
+from ocr_review.roles import is_clerk, is_supervisor
 
 from . import dashboard, queries, services
 from .exceptions import ReviewError
@@ -31,6 +32,8 @@ SKIPPED = "review_skipped"
 
 class RoleMixin(LoginRequiredMixin, UserPassesTestMixin):
     """Anonymous users go to the login page; logged-in users without the role get 403."""
+
+    request: HttpRequest
 
     def handle_no_permission(self):
         if self.request.user.is_authenticated:
@@ -127,12 +130,6 @@ class ReviewView(ClerkMixin, TemplateView):
         return ctx
 
 
-def _json_error(exc: ReviewError) -> JsonResponse:
-    return JsonResponse(
-        {"code": exc.code, "error": exc.message, **exc.detail}, status=exc.http_status
-    )
-
-
 @login_required
 @require_POST
 def decide(request, pk: int):
@@ -148,9 +145,9 @@ def decide(request, pk: int):
             override_reason=str(data.get("override_reason", "")),
         )
     except ReviewError as exc:
-        return _json_error(exc)
+        return json_domain_error(exc)
     except Field.DoesNotExist:
-        return JsonResponse({"code": "not_found", "error": _("No such field.")}, status=404)
+        return json_error("not_found", _("No such field."), 404)
     return JsonResponse(
         {
             "status": decision.status,

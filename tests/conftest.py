@@ -58,7 +58,7 @@ def outsider(db):
 
 @pytest.fixture
 def demo_types(db):
-    from documents.management.commands.load_demo import load_document_types
+    from demo.loading import load_document_types
 
     return {t.code: t for t in load_document_types()}
 
@@ -66,7 +66,7 @@ def demo_types(db):
 @pytest.fixture(scope="session")
 def rendered_bills():
     """One rendered demo bill per type, as PNG bytes, with its ground truth (made once)."""
-    from documents.demo.render import render_bill
+    from demo.render import render_bill
 
     out = {}
     for code in ("bank_slip", "loan_application", "vat_invoice"):

@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
 from documents.models import ApiClient, Document, DocumentType
-from documents.permissions import documents_for, is_clerk
+from documents.permissions import documents_for
+from ocr_review.roles import is_clerk
 
 
 def api_client_of(request) -> ApiClient | None:

@@ -6,11 +6,19 @@ Importing the package registers every rule module, so RULES is complete.
 
 from __future__ import annotations
 
-from documents.rules.amounts import (
+from billtext.amounts import (
     amount_to_chinese,
     format_amount,
     parse_amount,
     parse_chinese_amount,
+)
+from billtext.checksums import (
+    gb11643_check_digit,
+    gb11643_valid,
+    luhn_check_digit,
+    luhn_valid,
+    uscc_check_char,
+    uscc_valid,
 )
 from documents.rules.base import (
     DEFAULT_RULES,
@@ -28,14 +36,6 @@ from documents.rules.base import (
     rule_from_config,
     run_rules,
     validate_config,
-)
-from documents.rules.checksums import (
-    gb11643_check_digit,
-    gb11643_valid,
-    luhn_check_digit,
-    luhn_valid,
-    uscc_check_char,
-    uscc_valid,
 )
 from documents.rules.dates import DateRule, parse_date
 from documents.rules.generic import (

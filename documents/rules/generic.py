@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from billtext.checksums import is_ascii_digits, luhn_check_digit
 from documents.rules.base import FieldContext, Rule, RuleFailure, register
-from documents.rules.checksums import is_ascii_digits, luhn_check_digit
 from documents.rules.normalize import fold_text
 from documents.rules.options import RuleConfigError, check_bounds, int_option, str_option
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from documents.rules.base import FieldContext, Rule, RuleFailure, register
-from documents.rules.checksums import (
+from billtext.checksums import (
     USCC_ALPHABET,
     gb11643_check_digit,
     is_ascii_digits,
     uscc_check_char,
 )
+from documents.rules.base import FieldContext, Rule, RuleFailure, register
 
 # A wrong length almost always means the recogniser dropped or doubled a character, so the
 # other characters are suspect too; clerks asked for such IDs to be ranked as less certain.

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from documents.rules.amounts import format_amount, parse_amount, parse_chinese_amount
+from billtext.amounts import format_amount, parse_amount, parse_chinese_amount
 from documents.rules.base import FieldContext, Rule, RuleFailure, register
 from documents.rules.normalize import normalize_value
 from documents.rules.options import check_bounds, decimal_option, str_option

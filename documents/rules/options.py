@@ -22,7 +22,7 @@ def int_option(name: str, value: Any, *, minimum: int = 0) -> int:
         raise RuleConfigError(f"{name!r} must be a whole number, got {value!r}")
     if value < minimum:
         raise RuleConfigError(f"{name!r} must be at least {minimum}, got {value}")
-    return value
+    return int(value)
 
 
 def decimal_option(name: str, value: Any) -> Decimal:

@@ -7,16 +7,15 @@ config, metrics and the state_dict. Written atomically (temp file + rename) and 
 
 from __future__ import annotations
 
-import hashlib
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import torch
 
 from .charset import Charset
 from .crnn import CRNN, CRNNConfig
+from .files import atomic_write, file_sha256
 from .preprocess import LINE_HEIGHT, NORM_MEAN, NORM_STD
 
 FORMAT_VERSION = 1
@@ -30,12 +29,14 @@ class CheckpointError(RuntimeError):
 class Checkpoint:
     charset: Charset
     arch: CRNNConfig
-    state_dict: dict
+    state_dict: dict[str, torch.Tensor]
     kind: str  # "numeric" or "general"
-    train_config: dict = field(default_factory=dict)
-    metrics: dict = field(default_factory=dict)
-    training_state: dict = field(default_factory=dict)  # optimizer/step for resuming; not shipped
-    calibration: dict = field(default_factory=dict)  # {"temperature": T, ...} fitted at shipping
+    train_config: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
+    # Optimizer and step, for resuming; not shipped.
+    training_state: dict[str, Any] = field(default_factory=dict)
+    # {"temperature": T, ...}, fitted at shipping.
+    calibration: dict[str, Any] = field(default_factory=dict)
     sha256: str = ""
     path: str = ""
 
@@ -50,20 +51,10 @@ class Checkpoint:
         return model
 
 
-def file_sha256(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def save_checkpoint(
     path: str | Path, ckpt: Checkpoint, *, include_training_state: bool = True
 ) -> str:
     """Write atomically; returns the file's sha256."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     payload = {
         "format_version": FORMAT_VERSION,
         "kind": ckpt.kind,
@@ -77,19 +68,7 @@ def save_checkpoint(
         "state_dict": {k: v.detach().cpu() for k, v in ckpt.state_dict.items()},
         "training_state": ckpt.training_state if include_training_state else {},
     }
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            torch.save(payload, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return file_sha256(path)
+    return file_sha256(atomic_write(path, lambda fh: torch.save(payload, fh)))
 
 
 def load_checkpoint(path: str | Path) -> Checkpoint:

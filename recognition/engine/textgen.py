@@ -13,8 +13,8 @@ from decimal import Decimal
 
 from faker import Faker
 
-from documents.rules.amounts import amount_to_chinese
-from documents.rules.checksums import USCC_ALPHABET, gb11643_check_digit, uscc_check_char
+from billtext.amounts import amount_to_chinese
+from billtext.checksums import USCC_ALPHABET, gb11643_check_digit, uscc_check_char
 
 # Administrative division prefixes (province + city level) for plausible ID numbers.
 _REGIONS = (

@@ -53,7 +53,7 @@
       .then(({ ok, data }) => {
         busy = false;
         if (ok) return goNext();
-        message.textContent = data.error || "Could not save.";
+        message.textContent = data.detail || "Could not save.";
         if (data.code === "rules_still_fail") {
           override.hidden = false;
           overrideReason.focus();

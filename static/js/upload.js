@@ -52,7 +52,7 @@
       try { reply = JSON.parse(xhr.responseText); } catch (e) { reply = { error: xhr.statusText }; }
       view.bar.value = 100;
       if (xhr.status >= 400) {
-        view.status.textContent = reply.error || xhr.statusText;
+        view.status.textContent = reply.detail || xhr.statusText;
         view.status.className = "status failed";
         return;
       }

@@ -318,7 +318,7 @@ def test_schedule_maintenance_registers_the_retry_sweeper(db):
     call_command("schedule_maintenance", stdout=io.StringIO())
     sweeper = Schedule.objects.get(name="webhooks-deliver-due")
     assert (sweeper.func, sweeper.schedule_type, sweeper.minutes) == (
-        "documents.webhooks.deliver_due",
+        "documents.tasks.run_due_webhooks",
         Schedule.MINUTES,
         1,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.e2e import auto_accepted, pick_thresholds, quality, sweep
+from bench.e2e_figures import auto_accepted, pick_thresholds, quality, sweep
 from bench.engines import tidy_spaces
 
 

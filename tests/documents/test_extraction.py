@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from documents.extraction import Located, OcrLine, SpecView, locate_fields
+from processing.locate import Located, OcrLine, SpecView, locate_fields
 
 PAGE = [(1000, 1400)]
 

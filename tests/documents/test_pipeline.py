@@ -8,10 +8,10 @@ import pytest
 from django.core.files.base import ContentFile
 from django.utils.html import escape
 
+from demo.render import bills_to_pdf, render_bill
 from documents import services
-from documents.demo.render import bills_to_pdf, render_bill
 from documents.models import Document, Event, Field, Page, TextLine
-from documents.pipeline import process_document
+from processing.run import process_document
 from recognition.engine.metrics import comparable
 
 

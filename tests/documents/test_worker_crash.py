@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from demo.render import render_bill
 from documents import services
-from documents.demo.render import render_bill
 from documents.models import Document, Event
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from documents.rules.amounts import parse_amount, parse_chinese_amount
-from documents.rules.checksums import gb11643_valid, uscc_valid
+from billtext.amounts import parse_amount, parse_chinese_amount
+from billtext.checksums import gb11643_valid, uscc_valid
 from recognition.engine.textgen import LABELS, NUMERIC_CATEGORIES, ValueGenerator
 
 SEEDS = range(40)

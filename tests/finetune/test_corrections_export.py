@@ -14,7 +14,7 @@ from django.utils import timezone
 from PIL import Image
 
 from documents.models import Event, Field
-from recognition import loader
+from recognition import registry
 from reviews import export
 from reviews.export import ExportError, ExportParams, export_corrections
 from tests.factories import document_with_fields
@@ -44,7 +44,7 @@ def decided(demo_types, clerk):
     docs = []
     for i in range(3):
         doc = document_with_fields(demo_types["bank_slip"], SLIP)
-        Field.objects.filter(document=doc).update(model_version=loader.register_shipped("numeric"))
+        Field.objects.filter(document=doc).update(model_version=registry.register_shipped("numeric"))
         for field in doc.fields.filter(status=Field.Status.NEEDS_REVIEW).order_by("spec__order"):
             if i == 2 and field.spec.key == "transaction_date":
                 continue
@@ -177,7 +177,7 @@ def test_jsonl_and_csv_carry_the_provenance_of_every_crop(decided, tmp_path, cle
     records = [json.loads(line) for line in (out / "corrections.jsonl").read_text().splitlines()]
     rows = list(csv.DictReader(open(out / "corrections.csv", encoding="utf-8")))
     assert len(records) == len(rows) == 8
-    shipped = loader.register_shipped("numeric")
+    shipped = registry.register_shipped("numeric")
     amount = next(r for r in records if r["field_key"] == "amount")
     assert amount | {"decided_at": None, "image": None, "split": None} == {
         "image": None,

@@ -143,3 +143,20 @@ def test_admin_pages_of_exports_render_for_staff(decided_slip, admin_user, clien
     jobs.run_job(job.pk)
     change = client.get(reverse("admin:reviews_exportjob_change", args=[job.pk]))
     assert change.status_code == 200 and "Download zip" in change.content.decode()
+
+
+def test_the_run_again_admin_action_queues_the_job_again(
+    decided_slip, admin_client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        job = jobs.request_export(ExportParams(), None)
+    ExportJob.objects.filter(pk=job.pk).update(counts={})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse("admin:reviews_exportjob_changelist"),
+            {"action": "run_again", "_selected_action": [job.pk]},
+            follow=True,
+        )
+    assert "queued again" in response.content.decode()
+    job.refresh_from_db()
+    assert job.status == ExportJob.Status.DONE and job.counts["exported"] == 2

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from recognition import loader
+from recognition import registry
 from recognition.engine.charset import numeric_charset
 from recognition.engine.checkpoint import load_checkpoint
 from recognition.engine.evaluate import LabelledLine
@@ -132,7 +132,7 @@ def test_finetune_command_starts_from_the_active_model_and_registers_the_result(
     db, tmp_path, fixed_eval
 ):
     data = _export_like(tmp_path / "export")
-    active = loader.active_version("numeric")
+    active = registry.active_version("numeric")
     out = io.StringIO()
 
     call_command(

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from demo.render import Bill, render_bill
 from documents import services
-from documents.demo.render import Bill, render_bill
 from documents.models import NUMERIC_KINDS, Document, DocumentType, Field
 from documents.rules import fold_text
-from recognition import loader, registry
+from recognition import registry
 from recognition.engine.finetune import FinetuneConfig, finetune, model_kind_for, read_split
 from recognition.exceptions import ActivationRefused
 from recognition.models import ModelActivation
@@ -81,13 +81,13 @@ def test_clerk_decisions_become_a_model_that_reads_the_next_bill(
     assert sorted(s.pop() for s in sides.values()) == ["train", "train", "val"]
 
     # A short fine-tune of the active numeric model on the numeric crops, with replay.
-    base = loader.active_version("numeric")
+    base = registry.active_version("numeric")
     assert any(model_kind_for(line.category) == "numeric" for line in read_split(data, "train"))
     config = FinetuneConfig(
         "numeric", epochs=2, batch_size=8, max_steps=6, eval_lines=16, threads=1
     )
     result = finetune(
-        loader.checkpoint_path(base), data, tmp_path / "numeric-ft.pt", config, progress=False
+        registry.checkpoint_path(base), data, tmp_path / "numeric-ft.pt", config, progress=False
     )
     assert result.steps >= 1 and result.metrics["after"]["synthetic"]["lines"] == 16
 
@@ -113,7 +113,7 @@ def test_clerk_decisions_become_a_model_that_reads_the_next_bill(
             registry.activate(version, supervisor)
         record = registry.activate(version, supervisor, override_reason="end-to-end test run")
         assert record.override_reason == "end-to-end test run"
-    assert loader.active_version("numeric") == version
+    assert registry.active_version("numeric") == version
 
     # The next bill is read by the new version, without restarting anything.
     following = _recognised(render_bill(LOAN, 24), capture)
@@ -122,5 +122,5 @@ def test_clerk_decisions_become_a_model_that_reads_the_next_bill(
     assert set(numeric.values_list("model_version", flat=True)) == {version.pk}
     assert following.model_versions["numeric"]["sha256"] == version.sha256
     names = dict(dashboard.summary()["versions"])
-    assert names[version.name]["fields"] == following.fields.filter(model_version=version).count()
-    assert names[base.name]["fields"] >= with_crop.filter(spec__kind__in=NUMERIC_KINDS).count()
+    assert names[version.name].fields == following.fields.filter(model_version=version).count()
+    assert names[base.name].fields >= with_crop.filter(spec__kind__in=NUMERIC_KINDS).count()

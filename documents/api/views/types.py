@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import generics
+
+from documents.models import DocumentType
 
 from ..permissions import visible_types
 from ..serializers import DocumentTypeSerializer
@@ -28,11 +31,11 @@ TYPE_EXAMPLE = {
 }
 
 
-class TypeQuerysetMixin(ApiMixin):
+class TypeQuerysetMixin(ApiMixin, generics.GenericAPIView):
     serializer_class = DocumentTypeSerializer
     pagination_class = None
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[DocumentType]:
         return visible_types(self.request).prefetch_related("fields__document_type")
 
 

@@ -10,7 +10,7 @@ from recognition.engine.checkpoint import CheckpointError, load_checkpoint, save
 from recognition.engine.evaluate import load_image, read_labels
 from recognition.engine.metrics import comparable
 from recognition.engine.predictor import Predictor
-from recognition.loader import SHIPPED
+from recognition.registry import SHIPPED
 
 
 class Command(BaseCommand):
@@ -58,10 +58,12 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         ckpt.calibration = {}
         decoded = Predictor(ckpt).recognize(images, keep_scores=True)
-        usable = [(d, line) for d, line in zip(decoded, lines) if d.log_probs is not None]
+        scored = [
+            (d.log_probs, d, line) for d, line in zip(decoded, lines) if d.log_probs is not None
+        ]
         fit = fit_temperature(
-            [d.log_probs for d, _ in usable],
-            [comparable(d.text) == comparable(line.text) for d, line in usable],
+            [lp for lp, _, _ in scored],
+            [comparable(d.text) == comparable(line.text) for _, d, line in scored],
             ckpt.charset,
         )
         ckpt.calibration = {**fit.as_dict(), "fitted_on": folder.name}

@@ -7,13 +7,12 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
-from django.db import transaction
 
+from demo.loading import load_document_types
+from demo.render import bills_to_pdf, render_bill
 from documents import services
-from documents.demo.render import bills_to_pdf, render_bill
-from documents.demo.types import DEMO_TYPES
-from documents.models import Document, DocumentType, FieldSpec
-from documents.permissions import CLERK, SUPERVISOR
+from documents.models import Document
+from ocr_review.roles import CLERK, SUPERVISOR
 
 DEMO_USERS = (
     ("admin", "admin", True),
@@ -21,29 +20,6 @@ DEMO_USERS = (
     ("clerk", CLERK, False),
     ("clerk2", CLERK, False),
 )
-
-
-def load_document_types() -> list[DocumentType]:
-    """Create or update the demo document types and their field specs (idempotent)."""
-    out = []
-    with transaction.atomic():
-        for spec in DEMO_TYPES:
-            doc_type, _ = DocumentType.objects.update_or_create(
-                code=spec["code"],
-                defaults={
-                    "name": spec["name"],
-                    "description": spec["description"],
-                    "confidence_threshold": spec["confidence_threshold"],
-                    "active": True,
-                },
-            )
-            for field in spec["fields"]:
-                values = {k: v for k, v in field.items() if k != "key"}
-                FieldSpec.objects.update_or_create(
-                    document_type=doc_type, key=field["key"], defaults=values
-                )
-            out.append(doc_type)
-    return out
 
 
 class Command(BaseCommand):

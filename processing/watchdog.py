@@ -8,9 +8,9 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from . import transitions
-from .models import Document
-from .tasks import enqueue_recognition
+from documents import transitions
+from documents.models import Document
+from documents.services import enqueue_recognition
 
 S = Document.Status
 

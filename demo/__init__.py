@@ -6,8 +6,8 @@
 
 from __future__ import annotations
 
-from documents.demo.render import Bill, bills_to_pdf, render_bill, save_bill
-from documents.demo.types import DEMO_TYPES, FIELD_KINDS, demo_type
+from demo.render import Bill, bills_to_pdf, render_bill, save_bill
+from demo.types import DEMO_TYPES, FIELD_KINDS, demo_type
 
 __all__ = [
     "DEMO_TYPES",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.urls import path, re_path
 
-from .views import base, documents, recognize, review, types
+from documents.api.views import base, documents, recognize, types
+from reviews import api as review
 
 app_name = "api"
 

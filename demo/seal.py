@@ -95,7 +95,9 @@ def stamp(image: Image.Image, seal: Seal, rng: random.Random) -> Image.Image:
     alpha = np.asarray(mask, np.float32) / 255
     nrng = np.random.default_rng(rng.randrange(2**32))
     coarse = nrng.uniform(0.45, 1.0, (6, 6)).astype(np.float32)
-    texture = cv2.resize(coarse, alpha.shape[::-1], interpolation=cv2.INTER_CUBIC)
+    texture = np.asarray(
+        cv2.resize(coarse, alpha.shape[::-1], interpolation=cv2.INTER_CUBIC), np.float32
+    )
     texture[nrng.random(alpha.shape) < 0.05] *= 0.3
     alpha = np.clip(alpha * texture * rng.uniform(0.75, 0.95), 0, 1)
     page = np.asarray(image).copy()

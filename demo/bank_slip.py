@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from documents.rules.amounts import amount_to_chinese
+from billtext.amounts import amount_to_chinese
 from recognition.engine.textgen import ValueGenerator
 
 from .canvas import INK, Page, Seal, Style

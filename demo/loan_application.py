@@ -7,7 +7,7 @@ declaration next to the signature, is located by its region.
 
 from __future__ import annotations
 
-from documents.rules.amounts import amount_to_chinese
+from billtext.amounts import amount_to_chinese
 from recognition.engine.textgen import ValueGenerator
 
 from .canvas import INK, PEN_BLUE, Box, Page, Seal, Style, size_for_cap

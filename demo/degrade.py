@@ -90,7 +90,8 @@ def scan_noise(page: np.ndarray, rng: random.Random) -> np.ndarray:
 def jpeg(page: np.ndarray, rng: random.Random) -> np.ndarray:
     quality = rng.randrange(55, 90)
     ok, buf = cv2.imencode(".jpg", page[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, quality])
-    return cv2.imdecode(buf, cv2.IMREAD_COLOR)[:, :, ::-1].copy() if ok else page
+    decoded = cv2.imdecode(buf, cv2.IMREAD_COLOR) if ok else None
+    return page if decoded is None else decoded[:, :, ::-1].copy()
 
 
 def photometric(page: np.ndarray, rng: random.Random) -> np.ndarray:

@@ -1,6 +1,6 @@
 """Recognition of one stored document, end to end: claim, read, store, route. Idempotent.
 
-Imported by workers only (through documents.tasks), so web processes never load torch.
+Imported by workers only (through processing.tasks), so web processes never load torch.
 """
 
 from __future__ import annotations
@@ -12,14 +12,15 @@ import time
 from django.core.files.base import ContentFile
 from django.db import transaction
 
+from documents import transitions
+from documents.exceptions import IntakeError
+from documents.files import render_pages
+from documents.limits import intake_limits
+from documents.models import Document, Field, Page, TextLine
+from documents.services import enqueue_recognition
 from recognition import loader
 
-from . import transitions
-from .exceptions import IntakeError
-from .files import render_pages
-from .limits import intake_limits
-from .models import Document, Field, Page, TextLine
-from .recognize import SpecInput, recognize_document
+from .reading import SpecInput, recognize_document
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +64,6 @@ def process_document(document_id: int) -> str:
         log.exception("recognition of document %s failed", document_id)
         document = transitions.fail_or_retry(document.pk, f"{type(exc).__name__}: {exc}")
         if document.status == Document.Status.QUEUED:
-            from .tasks import enqueue_recognition
-
             enqueue_recognition(document.pk)
         return "error"
     versions = {"general": general_version, "numeric": numeric_version}
@@ -83,7 +82,7 @@ def store_result(document: Document, result, versions: dict, *, render_s: float)
     """Replace pages, lines and fields in one transaction: a re-run never duplicates them."""
     specs = {s.key: s for s in document.document_type.fields.all()}
     page_files = [_page_file(page.image) for page in result.pages]
-    old_files = [p.image.name for p in document.pages.all() if p.image]
+    old_files = [p.image.name for p in document.pages.all() if p.image.name]
     with transaction.atomic():
         document.fields.all().delete()
         document.pages.all().delete()

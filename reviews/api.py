@@ -8,13 +8,14 @@ from rest_framework import status
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
+from documents.api.permissions import IsReviewer
+from documents.api.views.base import NOT_FOUND, THROTTLED, UNAUTHORIZED, ApiView, error
 from documents.models import Field
-from reviews import services
-from reviews.exceptions import LeaseLost
-from reviews.models import Claim
 
-from ..permissions import IsReviewer
-from ..serializers import (
+from . import services
+from .exceptions import LeaseLost
+from .models import Claim
+from .serializers import (
     DecisionResultSerializer,
     DecisionSerializer,
     HeartbeatResultSerializer,
@@ -22,7 +23,6 @@ from ..serializers import (
     ReviewFieldSerializer,
     ReviewNextSerializer,
 )
-from .base import NOT_FOUND, THROTTLED, UNAUTHORIZED, ApiView, error
 
 NOT_A_REVIEWER = error(
     "Only clerks and supervisors review.",

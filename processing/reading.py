@@ -1,7 +1,7 @@
 """From page images to located, read and validated field values (no ORM; models passed in).
 
 The heavy, pure-ish part of the pipeline: deskew, line finding, recognition of every line with
-the general model, field location, numeric re-reading, rules. documents.pipeline stores the result.
+the general model, field location, numeric re-reading, rules. processing.run stores the result.
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ from datetime import date
 import numpy as np
 from PIL import Image
 
+from documents.rules import REASON_MISSING, FieldContext, build_rules, needs_review, run_rules
 from recognition.engine.charset import fold
 from recognition.engine.lines import find_lines
 from recognition.engine.predictor import Predictor
 from recognition.engine.preprocess import ImageError, crop_box, deskew
 
-from .extraction import Encoder, Located, OcrLine, SpecView, locate_fields
-from .rules import REASON_MISSING, FieldContext, build_rules, needs_review, run_rules
+from .locate import Encoder, Located, OcrLine, SpecView, locate_fields
 
 
 @dataclass(frozen=True)

@@ -208,11 +208,12 @@ def _below(label: OcrLine, lines: Sequence[OcrLine], taken: set[int]) -> int | N
 def _in_region(
     spec: SpecView, lines: Sequence[OcrLine], page_sizes: Sequence[tuple[int, int]]
 ) -> Located | None:
-    page = int(spec.region.get("page", 0))
+    region = spec.region or {}
+    page = int(region.get("page", 0))
     if page >= len(page_sizes):
         return None
     w, h = page_sizes[page]
-    rx0, ry0, rx1, ry1 = spec.region["box"]
+    rx0, ry0, rx1, ry1 = region["box"]
     chosen = [
         (i, line)
         for i, line in enumerate(lines)
@@ -276,7 +277,7 @@ def locate_fields(
                 match = None if i in anchors else _label_spotted(line, labels, encode)
                 if match is not None:
                     anchors[i] = (match[1], spec.key, match[0])
-    anchor_of = {}
+    anchor_of: dict[str, tuple[int, int]] = {}
     for i, (_, key, consumed) in sorted(anchors.items()):
         anchor_of.setdefault(key, (i, consumed))
     taken = set(anchors)

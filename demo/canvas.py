@@ -145,10 +145,11 @@ class Page:
     ) -> Box:
         face = _font(font, size)
         self.draw.text(xy, text, font=face, fill=fill, anchor=anchor)
-        box = tuple(round(v) for v in self.draw.textbbox(xy, text, font=face, anchor=anchor))
+        left, top, right, bottom = self.draw.textbbox(xy, text, font=face, anchor=anchor)
+        box = (round(left), round(top), round(right), round(bottom))
         if record:
             self.lines.append((text, box))
-        return box  # type: ignore[return-value]
+        return box
 
     def fit_size(self, text: str, font: str, size: int, max_width: float, *, floor: int) -> int:
         """Largest size ≤ ``size`` (and ≥ ``floor``) at which ``text`` fits ``max_width``."""
@@ -184,7 +185,7 @@ class Page:
             if ch == " ":
                 x += face.getlength(ch) * spacing
                 continue
-            left, top, right, bottom = face.getbbox(ch, anchor="ls")
+            left, top, right, bottom = (round(v) for v in face.getbbox(ch, anchor="ls"))
             pad = 4
             glyph = Image.new("L", (right - left + 2 * pad, bottom - top + 2 * pad), 0)
             ImageDraw.Draw(glyph).text(

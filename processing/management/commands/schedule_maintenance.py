@@ -7,13 +7,13 @@ from django_q.models import Schedule
 PERIODIC = (
     (
         "documents-watchdog",
-        "documents.tasks.watchdog",
+        "processing.tasks.run_watchdog",
         2,
         "watchdog: requeue or fail documents stuck in processing",
     ),
     (
         "webhooks-deliver-due",
-        "documents.webhooks.deliver_due",
+        "documents.tasks.run_due_webhooks",
         1,
         "webhook retries whose time has come",
     ),

@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from documents.rules.amounts import amount_to_chinese
+from billtext.amounts import amount_to_chinese
 from recognition.engine.textgen import ValueGenerator
 
 from .canvas import Box, Page, Seal, Style
@@ -320,7 +320,9 @@ def render(page: Page, vg: ValueGenerator) -> None:
         if i < 3:
             inv.printed((box[2] + 16, footer_y), vg.name(), size=style.value_size - 4)
     centre = (round(x0 + 1260 + rng.uniform(0, 160)), round(seller_bottom - rng.uniform(10, 60)))
-    size = (rng.randrange(250, 280), rng.randrange(170, 190))
+    seal_size = (rng.randrange(250, 280), rng.randrange(170, 190))
     page.seals.append(
-        Seal("oval", centre, size, values["seller_name"], values["seller_tax_id"], "发票专用章")
+        Seal(
+            "oval", centre, seal_size, values["seller_name"], values["seller_tax_id"], "发票专用章"
+        )
     )

@@ -1,0 +1,29 @@
+"""The one way to hand work to the django-q2 cluster.
+
+Tasks are named by dotted path, never imported here, so domain code can queue work done by a layer
+above it (``processing.tasks``) without an import pointing upwards.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+
+def enqueue_on_commit(task: str, *args: Any, group: str, name: str | None = None) -> None:
+    """Queue ``task(*args)`` once the current transaction commits (at once outside one).
+
+    Never before the commit: a worker would not see the rows the caller just wrote, or would see
+    them stale. ``name`` prefixes the task's name in the admin (a timestamp keeps it unique).
+    """
+    from django_q.tasks import async_task
+
+    task_name = f"{name}-{timezone.now():%H%M%S%f}" if name else None
+    transaction.on_commit(
+        lambda: async_task(
+            task, *args, task_name=task_name, group=group, sync=settings.OCR_TASKS_SYNC
+        )
+    )

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ProcessingConfig(AppConfig):
+    name = "processing"
+    verbose_name = "Document processing"
