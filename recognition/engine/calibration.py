@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from .charset import Charset
 from .ctc import greedy_decode
@@ -22,8 +24,8 @@ TEMPERATURES = tuple(float(t) for t in np.round(np.arange(0.5, 4.01, 0.05), 2))
 
 
 def confidences(
-    log_probs: Sequence[np.ndarray], charset: Charset, temperature: float
-) -> np.ndarray:
+    log_probs: Sequence[npt.NDArray[np.floating[Any]]], charset: Charset, temperature: float
+) -> npt.NDArray[np.float64]:
     """Line confidence of each (T, C) log-probability matrix at ``temperature``."""
     return np.array(
         [greedy_decode(lp / temperature, charset, is_logits=True).confidence for lp in log_probs],
@@ -31,7 +33,7 @@ def confidences(
     )
 
 
-def brier(conf: np.ndarray, correct: np.ndarray) -> float:
+def brier(conf: npt.ArrayLike, correct: npt.ArrayLike) -> float:
     return float(np.mean((np.asarray(conf, float) - np.asarray(correct, float)) ** 2))
 
 
@@ -42,7 +44,7 @@ class Fit:
     brier_after: float
     lines: int
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, float]:
         return {
             "temperature": self.temperature,
             "brier_before": round(self.brier_before, 5),
@@ -52,7 +54,7 @@ class Fit:
 
 
 def fit_temperature(
-    log_probs: Sequence[np.ndarray],
+    log_probs: Sequence[npt.NDArray[np.floating[Any]]],
     correct: Sequence[bool],
     charset: Charset,
     grid: Sequence[float] = TEMPERATURES,
@@ -106,11 +108,13 @@ def expected_calibration_error(
     return sum(
         b.lines / total * abs(b.accuracy - b.mean_confidence)
         for b in reliability(conf, correct, bins)
-        if b.lines
+        if b.accuracy is not None and b.mean_confidence is not None  # the bin holds lines
     )
 
 
-def threshold_figures(conf: Sequence[float], correct: Sequence[bool], threshold: float) -> dict:
+def threshold_figures(
+    conf: Sequence[float], correct: Sequence[bool], threshold: float
+) -> dict[str, float | None]:
     """Share of lines at or above ``threshold`` that are wrong, and share of lines below it."""
     c, ok = np.asarray(conf, float), np.asarray(correct, bool)
     high = c >= threshold

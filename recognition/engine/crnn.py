@@ -8,7 +8,9 @@ Class 0 is the CTC blank (charset.BLANK).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import torch
 from torch import nn
@@ -23,21 +25,23 @@ class CRNNConfig:
     lstm_hidden: int = 128
     lstm_layers: int = 2
     dropout: float = 0.1
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["channels"] = list(self.channels)
         return data
 
     @classmethod
-    def from_dict(cls, data: dict) -> CRNNConfig:
-        data = dict(data)
-        data["channels"] = tuple(data["channels"])
-        return cls(**data)
+    def from_dict(cls, data: Mapping[str, Any]) -> CRNNConfig:
+        fields = dict(data)
+        fields["channels"] = tuple(fields["channels"])
+        return cls(**fields)
 
 
-def _conv(cin: int, cout: int, kernel: tuple[int, int] = (3, 3), pad: tuple[int, int] = (1, 1)):
+def _conv(
+    cin: int, cout: int, kernel: tuple[int, int] = (3, 3), pad: tuple[int, int] = (1, 1)
+) -> list[nn.Module]:
     return [
         nn.Conv2d(cin, cout, kernel, padding=pad, bias=False),
         nn.BatchNorm2d(cout),
@@ -76,10 +80,11 @@ class CRNN(nn.Module):
         self.classifier = nn.Linear(2 * config.lstm_hidden, config.num_classes)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        feats = self.features(images)  # N, C, 1, T
+        feats: torch.Tensor = self.features(images)  # N, C, 1, T
         seq = feats.squeeze(2).permute(2, 0, 1)  # T, N, C
         seq, _ = self.rnn(self.dropout(seq))
-        return self.classifier(self.dropout(seq))
+        logits: torch.Tensor = self.classifier(self.dropout(seq))
+        return logits
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())

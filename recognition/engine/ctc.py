@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from .charset import BLANK, Charset
 
@@ -19,19 +21,22 @@ class Decoded:
     # frames of its run: enough to cut a value out of a "label：value" line.
     char_spans: tuple[tuple[float, float], ...] = ()
     # (T, C) log-probabilities, kept only when asked for (label spotting with prefix_log_prob).
-    log_probs: np.ndarray | None = field(default=None, compare=False, repr=False)
+    log_probs: npt.NDArray[np.float32] | None = field(default=None, compare=False, repr=False)
 
 
 EMPTY = Decoded("", 0.0, ())
 
 
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    z = logits - logits.max(axis=-1, keepdims=True)
+def _softmax(logits: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    z: npt.NDArray[np.float32] = logits - logits.max(axis=-1, keepdims=True)
     e = np.exp(z)
-    return e / e.sum(axis=-1, keepdims=True)
+    probs: npt.NDArray[np.float32] = e / e.sum(axis=-1, keepdims=True)
+    return probs
 
 
-def greedy_decode(log_probs: np.ndarray, charset: Charset, *, is_logits: bool = False) -> Decoded:
+def greedy_decode(
+    log_probs: npt.NDArray[np.floating[Any]], charset: Charset, *, is_logits: bool = False
+) -> Decoded:
     """Best-path decoding of one line: (T, C) log-probabilities (or logits) → text and confidence.
 
     Blank is class 0 (``charset.BLANK``), character ``charset.chars[i]`` class ``i + 1``. The path
@@ -96,7 +101,7 @@ def greedy_decode(log_probs: np.ndarray, charset: Charset, *, is_logits: bool = 
     )
 
 
-def _next_emitted(best: np.ndarray) -> np.ndarray:
+def _next_emitted(best: npt.NDArray[np.intp]) -> npt.NDArray[np.int64]:
     """Per frame, the class of the next character emitted after it (blank if none)."""
     starts = (best != BLANK) & (best != np.concatenate(([BLANK], best[:-1])))
     out = np.zeros(len(best), dtype=np.int64)
@@ -109,8 +114,8 @@ def _next_emitted(best: np.ndarray) -> np.ndarray:
 
 
 def decode_batch(
-    logits: np.ndarray,
-    lengths: np.ndarray | list[int],
+    logits: npt.NDArray[np.floating[Any]],
+    lengths: Sequence[int] | npt.NDArray[np.integer[Any]],
     charset: Charset,
     *,
     keep_scores: bool = False,
@@ -137,7 +142,9 @@ def decode_batch(
     return out
 
 
-def prefix_log_prob(log_probs: np.ndarray, target: Sequence[int]) -> tuple[float, int]:
+def prefix_log_prob(
+    log_probs: npt.NDArray[np.floating[Any]], target: Sequence[int]
+) -> tuple[float, int]:
     """log P(the line's text starts with ``target``) under the CTC model, and the frame at which
     the target's last character is most likely first emitted (-1 when impossible).
 

@@ -13,12 +13,14 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
 
 from .ctc import Decoded
 from .metrics import Score
+from .preprocess import GrayImage, opencv_u8
 
 NUMERIC_CATEGORIES = {
     "id_number",
@@ -57,12 +59,12 @@ def read_labels(folder: str | Path) -> list[LabelledLine]:
     return out
 
 
-def load_image(path: Path) -> np.ndarray:
+def load_image(path: Path) -> GrayImage:
     data = np.fromfile(str(path), dtype=np.uint8)
     image = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE) if data.size else None
     if image is None:
         raise ValueError(f"{path} is not a readable image")
-    return image
+    return opencv_u8(image)
 
 
 @dataclass
@@ -75,10 +77,10 @@ class Report:
     failures: list[tuple[str, str, str]]  # path, truth, predicted
     confidences: list[tuple[float, bool]]
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         lat = sorted(self.latencies_ms)
 
-        def block(score: Score) -> dict:
+        def block(score: Score) -> dict[str, float]:
             return {
                 "lines": score.lines,
                 "exact": round(score.exact_rate, 4),
@@ -102,7 +104,7 @@ class Report:
         }
 
 
-Recognizer = Callable[[list[np.ndarray]], list[Decoded]]
+Recognizer = Callable[[list[GrayImage]], list[Decoded]]
 
 
 def evaluate(
@@ -133,12 +135,16 @@ def evaluate(
     for fn, indices in groups.values():
         for start in range(0, len(indices), batch_size):
             chunk = indices[start : start + batch_size]
-            for i, dec in zip(chunk, fn([images[i] for i in chunk])):
-                decoded[i] = dec
+            for i, result in zip(chunk, fn([images[i] for i in chunk])):
+                decoded[i] = result
     elapsed = time.perf_counter() - t0
-    overall, by_cat, by_font = Score(), defaultdict(Score), defaultdict(Score)
-    failures, confidences = [], []
+    overall = Score()
+    by_cat: defaultdict[str, Score] = defaultdict(Score)
+    by_font: defaultdict[str, Score] = defaultdict(Score)
+    failures: list[tuple[str, str, str]] = []
+    confidences: list[tuple[float, bool]] = []
     for line, dec in zip(lines, decoded):
+        assert dec is not None  # every line belongs to one group, and every group was read
         ok = overall.add(dec.text, line.text, ignore_case=ignore_case)
         by_cat[line.category or "-"].add(dec.text, line.text, ignore_case=ignore_case)
         if line.font:

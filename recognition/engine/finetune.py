@@ -25,10 +25,11 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
-from tqdm import tqdm
+from tqdm import tqdm  # type: ignore[import-untyped]  # tqdm ships no type information
 
 from .charset import Charset, fold
 from .checkpoint import Checkpoint, load_checkpoint, save_checkpoint
@@ -103,8 +104,8 @@ class FinetuneResult:
     kind: str
     steps: int
     seconds: float
-    metrics: dict
-    data: dict
+    metrics: dict[str, Any]
+    data: dict[str, Any]
 
 
 def read_split(data_dir: str | Path, split: str) -> list[LabelledLine]:
@@ -159,7 +160,7 @@ def load_crops(lines: Sequence[LabelledLine], kind: str, charset: Charset) -> Cr
     return crops
 
 
-def _score(model: CRNN, charset: Charset, lines: list) -> dict | None:
+def _score(model: CRNN, charset: Charset, lines: Sequence[SynthLine]) -> dict[str, float] | None:
     if not lines:
         return None
     figures = evaluate_model(model, charset, lines)
@@ -209,7 +210,7 @@ def finetune(
     total = config.epochs * steps_per_epoch
     if config.max_steps is not None:
         total = min(total, config.max_steps)
-    history: list[dict] = []
+    history: list[dict[str, object]] = []
     step, losses = 0, []
     bar = tqdm(
         total=total, desc=f"fine-tune {config.kind}", disable=not progress, dynamic_ncols=True
@@ -238,7 +239,7 @@ def finetune(
             losses.append(loss.item())
             bar.update(1)
             bar.set_postfix(epoch=epoch + 1, loss=f"{losses[-1]:.3f}")
-        record = {"epoch": epoch + 1, "step": step, "loss": _mean(losses)}
+        record: dict[str, object] = {"epoch": epoch + 1, "step": step, "loss": _mean(losses)}
         if val.lines:
             record["validation"] = _score(model, charset, val.lines)
         history.append(record)

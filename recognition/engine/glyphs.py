@@ -9,6 +9,7 @@ CRNN then starts from those features and only has to learn the sequence part.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -18,7 +19,7 @@ from torch import nn
 from . import fonts
 from .charset import Charset
 from .crnn import CRNN
-from .preprocess import normalize, resize_to_height
+from .preprocess import LineArray, normalize, resize_to_height
 from .synth import degrade
 
 GLYPH_WIDTH = 32
@@ -33,8 +34,9 @@ class GlyphClassifier(nn.Module):
         self.head = nn.Linear(crnn.config.channels[-1], crnn.config.num_classes)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        feats = self.features(images)  # N, C, 1, T
-        return self.head(feats.mean(dim=(2, 3)))
+        feats: torch.Tensor = self.features(images)  # N, C, 1, T
+        logits: torch.Tensor = self.head(feats.mean(dim=(2, 3)))
+        return logits
 
 
 class GlyphSynth:
@@ -55,7 +57,7 @@ class GlyphSynth:
             self.rng.shuffle(self._order)
         return self._order.pop()
 
-    def sample(self) -> tuple[np.ndarray, int]:
+    def sample(self) -> tuple[LineArray, int]:
         index = self._next_class()
         char = self.chars[index]
         pool = self.cjk + (self.latin if ord(char) < 0x250 else [])
@@ -94,7 +96,7 @@ def pretrain_features(
     batch_size: int = 128,
     lr: float = 2e-3,
     seed: int = 0,
-    log=print,
+    log: Callable[[str], None] = print,
 ) -> float:
     """Train ``crnn.features`` in place as a glyph classifier; returns the last accuracy."""
     model = GlyphClassifier(crnn)

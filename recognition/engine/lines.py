@@ -13,11 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
+import numpy.typing as npt
+from cv2.typing import MatLike
 
-from .preprocess import to_gray
+from .preprocess import GrayImage, opencv_u8, to_gray
 
 # In character heights (the page's 70th-percentile glyph height), chosen with
 # bench/line_recall.py on the shared sample pages. GAP smears letters into words; MERGE joins
@@ -33,6 +36,7 @@ STACK, STACK_GAP = 1.4, 0.8
 PAD_X, PAD_Y, EM = 0.15, 0.1, 1.0
 
 Box = tuple[int, int, int, int]
+Mask = npt.NDArray[np.uint8]  # 255 where set, 0 elsewhere
 
 
 @dataclass(frozen=True)
@@ -54,22 +58,29 @@ class LineBox:
         return (self.x0, self.y0, self.x1, self.y1)
 
 
-def _rect(width: int, height: int) -> np.ndarray:
+def _rect(width: int, height: int) -> MatLike:
     return cv2.getStructuringElement(cv2.MORPH_RECT, (width, height))
 
 
-def _ink(gray: np.ndarray) -> np.ndarray:
+def _compare(src: MatLike, value: float, op: int) -> Mask:
+    # OpenCV compares an array with a scalar too; its stubs only admit two arrays.
+    return opencv_u8(cv2.compare(src, value, op))  # type: ignore[call-overload]
+
+
+def _ink(gray: GrayImage) -> Mask:
     """255 where there is ink: adaptive threshold, robust to uneven light and coloured paper."""
     block = max(15, (min(gray.shape) // 40) | 1)
-    ink = cv2.adaptiveThreshold(
-        gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, 15
+    ink = opencv_u8(
+        cv2.adaptiveThreshold(
+            gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, 15
+        )
     )
     # Strokes wider than half the block come out hollow; solid dark ink is ink whatever its size.
     dark = min(80.0, 0.5 * float(np.median(gray[::4, ::4])))
-    return ink | cv2.compare(gray, dark, cv2.CMP_LT)
+    return ink | _compare(gray, dark, cv2.CMP_LT)
 
 
-def _components(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _components(mask: MatLike) -> tuple[MatLike, MatLike]:
     # Grana's block-based labelling: same result as the default, about 3x faster on text pages.
     _, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(
         mask, 8, cv2.CV_32S, cv2.CCL_GRANA
@@ -77,7 +88,7 @@ def _components(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return labels, stats
 
 
-def _char_height(stats: np.ndarray, page_h: int) -> float:
+def _char_height(stats: MatLike, page_h: int) -> float:
     heights = stats[1:, cv2.CC_STAT_HEIGHT]
     widths = stats[1:, cv2.CC_STAT_WIDTH]
     # Not rulings nor barcode bars, whose height says nothing about the text.
@@ -91,7 +102,7 @@ def _char_height(stats: np.ndarray, page_h: int) -> float:
     return float(np.percentile(heights[keep], 70))
 
 
-def _rulings(ink: np.ndarray, char_h: float) -> np.ndarray:
+def _rulings(ink: Mask, char_h: float) -> Mask:
     """Mask of long, thin, straight horizontal and vertical strokes (table borders, underlines).
 
     Ink is thickened across the stroke first, so that borders of a page rotated by a degree or
@@ -103,13 +114,13 @@ def _rulings(ink: np.ndarray, char_h: float) -> np.ndarray:
         (_rect(1, 3), _rect(long_side, 1), _rect(1, thick)),
         (_rect(3, 1), _rect(1, long_side), _rect(thick, 1)),
     ):
-        runs = cv2.morphologyEx(cv2.dilate(ink, across), cv2.MORPH_OPEN, along)
-        stems = cv2.dilate(cv2.morphologyEx(runs, cv2.MORPH_OPEN, solid), solid)
+        runs = opencv_u8(cv2.morphologyEx(cv2.dilate(ink, across), cv2.MORPH_OPEN, along))
+        stems = opencv_u8(cv2.dilate(cv2.morphologyEx(runs, cv2.MORPH_OPEN, solid), solid))
         out |= runs & ~stems
-    return cv2.dilate(out, _rect(3, 3))
+    return opencv_u8(cv2.dilate(out, _rect(3, 3)))
 
 
-def _clutter(labels: np.ndarray, stats: np.ndarray, char_h: float) -> np.ndarray:
+def _clutter(labels: MatLike, stats: MatLike, char_h: float) -> Mask:
     """Mask of ink that is not text but would weld lines together: dashed and dotted separator
     rows ("-------", "......") between receipt sections, barcodes, and blobs far taller than a
     character (stamps, frames, the dark edge of a photographed page)."""
@@ -120,14 +131,14 @@ def _clutter(labels: np.ndarray, stats: np.ndarray, char_h: float) -> np.ndarray
     kind[heights > BIG * char_h] = 3
     kind[0] = 0
     codes = kind[labels]
-    out = cv2.compare(codes, 3, cv2.CMP_EQ)
+    out = _compare(codes, 3, cv2.CMP_EQ)
     # Rows of marks are found at quarter scale: only their extent matters, and it is cheap.
     q = 4
     kernel = _rect(max(1, round(char_h / q)), 1)
     for code, max_h in ((1, 0.6 * char_h), (2, BIG * char_h)):
-        marks = cv2.compare(codes, code, cv2.CMP_EQ)
+        marks = _compare(codes, code, cv2.CMP_EQ)
         small = cv2.resize(marks, None, fx=1 / q, fy=1 / q, interpolation=cv2.INTER_AREA)
-        rows = cv2.morphologyEx(cv2.compare(small, 0, cv2.CMP_GT), cv2.MORPH_CLOSE, kernel)
+        rows = cv2.morphologyEx(_compare(small, 0, cv2.CMP_GT), cv2.MORPH_CLOSE, kernel)
         row_labels, row_stats = _components(rows)
         row_w = row_stats[:, cv2.CC_STAT_WIDTH] * q
         # A skewed separator row drops by its slope along its length.
@@ -136,12 +147,12 @@ def _clutter(labels: np.ndarray, stats: np.ndarray, char_h: float) -> np.ndarray
         )
         long_row[0] = False
         keep = np.where(long_row[row_labels], 255, 0).astype(np.uint8)
-        keep = cv2.resize(keep, marks.shape[::-1], interpolation=cv2.INTER_NEAREST)
-        out |= marks & cv2.dilate(keep, _rect(3, 3))
+        full = cv2.resize(keep, marks.shape[::-1], interpolation=cv2.INTER_NEAREST)
+        out |= marks & opencv_u8(cv2.dilate(full, _rect(3, 3)))
     return out
 
 
-def _split_tall(box: Box, ink: np.ndarray, char_h: float) -> list[Box]:
+def _split_tall(box: Box, ink: Mask, char_h: float) -> list[Box]:
     """Cut a blob holding touching lines at the valleys of its row profile; boxes tight around
     each line's ink. The profile is taken along the slope (within about ±3°) that makes it
     sharpest, so the lines of a slightly skewed or curled receipt still show white between them.
@@ -210,10 +221,10 @@ def _join_stacked(pieces: list[Box], char_h: float) -> list[Box]:
             b[j, :2] = np.minimum(b[j, :2], s[:2])
             b[j, 2:] = np.maximum(b[j, 2:], s[2:])
             alive[i] = False
-    return [tuple(int(v) for v in box) for box in b[alive]]
+    return [(int(x0), int(y0), int(x1), int(y1)) for x0, y0, x1, y1 in b[alive]]
 
 
-def _merge_same_row(boxes: list[Box], char_h: float, walls: np.ndarray) -> list[Box]:
+def _merge_same_row(boxes: list[Box], char_h: float, walls: Mask) -> list[Box]:
     """Join the words of one line, left to right: vertically overlapping and closer than MERGE
     times their height (large type has wider gaps). Never across a table ruling."""
     pieces = np.array(boxes, dtype=np.int64).reshape(-1, 4)
@@ -234,7 +245,7 @@ def _merge_same_row(boxes: list[Box], char_h: float, walls: np.ndarray) -> list[
             break
         else:
             merged = np.vstack([merged, box[None]])
-    return [tuple(int(v) for v in m) for m in merged]
+    return [(int(x0), int(y0), int(x1), int(y1)) for x0, y0, x1, y1 in merged]
 
 
 def _pad(box: Box, char_h: float, h: int, w: int) -> Box:
@@ -266,7 +277,7 @@ def reading_order(boxes: Sequence[LineBox]) -> list[LineBox]:
 
 
 def find_lines(
-    page: np.ndarray, *, min_height: int = 6, max_height: int | None = None
+    page: npt.NDArray[Any], *, min_height: int = 6, max_height: int | None = None
 ) -> list[LineBox]:
     """Text line boxes of a page (gray or BGR array) in reading order; [] for a blank page.
 
@@ -289,7 +300,7 @@ def find_lines(
     return reading_order([LineBox(*b) for b in boxes])
 
 
-def _find(gray: np.ndarray, min_height: int, max_height: int | None) -> tuple[list[Box], float]:
+def _find(gray: GrayImage, min_height: int, max_height: int | None) -> tuple[list[Box], float]:
     """Padded line boxes, and the share of their (unpadded) area that is ink."""
     h, w = gray.shape
     ink = _ink(gray)
@@ -300,7 +311,7 @@ def _find(gray: np.ndarray, min_height: int, max_height: int | None) -> tuple[li
     char_h = _char_height(stats, h)
     ink &= ~_clutter(labels, stats, char_h)
     smear = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, _rect(max(3, round(char_h * GAP)), 1))
-    smear = cv2.dilate(smear, _rect(1, max(1, int(char_h * 0.1))))
+    smear = opencv_u8(cv2.dilate(smear, _rect(1, max(1, int(char_h * 0.1)))))
     smear &= ~walls  # a ruling keeps its two sides apart
     _, stats = _components(smear)
     pieces = [

@@ -8,15 +8,16 @@ from collections import defaultdict
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import cv2
-import numpy as np
+import numpy.typing as npt
 import torch
 
 from .checkpoint import Checkpoint, load_checkpoint
 from .crnn import CRNN, output_lengths
 from .ctc import EMPTY, Decoded, decode_batch
-from .preprocess import ImageError, bucket_width, pad_batch, prepare_line
+from .preprocess import ImageError, LineArray, bucket_width, pad_batch, prepare_line
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,9 @@ log = logging.getLogger(__name__)
 class Predictor:
     """Reads text lines. Thread-safe; one instance per process is enough (see :func:`load`)."""
 
-    def __init__(self, ckpt: Checkpoint, *, threads: int | None = None, batch_size: int = 64):
+    def __init__(
+        self, ckpt: Checkpoint, *, threads: int | None = None, batch_size: int = 64
+    ) -> None:
         self.ckpt = ckpt
         self.charset = ckpt.charset
         self.kind = ckpt.kind
@@ -39,11 +42,13 @@ class Predictor:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_file(cls, path: str | Path, **kwargs) -> Predictor:
-        return cls(load_checkpoint(path), **kwargs)
+    def from_file(
+        cls, path: str | Path, *, threads: int | None = None, batch_size: int = 64
+    ) -> Predictor:
+        return cls(load_checkpoint(path), threads=threads, batch_size=batch_size)
 
     def recognize(
-        self, images: Sequence[np.ndarray], *, keep_scores: bool = False
+        self, images: Sequence[npt.NDArray[Any]], *, keep_scores: bool = False
     ) -> list[Decoded]:
         """One Decoded per image, in input order (with its log-probabilities if ``keep_scores``).
 
@@ -51,7 +56,7 @@ class Predictor:
         and a log line instead of an exception, so one bad crop never fails a whole document.
         """
         results: list[Decoded] = [EMPTY] * len(images)
-        buckets: dict[int, list[tuple[int, np.ndarray]]] = defaultdict(list)
+        buckets: dict[int, list[tuple[int, LineArray]]] = defaultdict(list)
         for i, image in enumerate(images):
             try:
                 line = prepare_line(image)
@@ -67,10 +72,10 @@ class Predictor:
                     results[i] = decoded
         return results
 
-    def recognize_one(self, image: np.ndarray) -> Decoded:
+    def recognize_one(self, image: npt.NDArray[Any]) -> Decoded:
         return self.recognize([image])[0]
 
-    def _run(self, lines: list[np.ndarray], width: int, keep_scores: bool) -> list[Decoded]:
+    def _run(self, lines: list[LineArray], width: int, keep_scores: bool) -> list[Decoded]:
         batch = torch.from_numpy(pad_batch(lines, width))
         lengths = output_lengths(torch.tensor([line.shape[1] for line in lines]))
         with self._lock, torch.inference_mode():

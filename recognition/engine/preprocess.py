@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any, TypeVar, cast
 
 import cv2
 import numpy as np
+import numpy.typing as npt
+from cv2.typing import MatLike
 
 LINE_HEIGHT = 32
 WIDTH_STEP = 8
@@ -22,12 +25,25 @@ WIDTH_BUCKETS = (64, 128, 192, 256, 320, 384, 512, 640, 768, 1024, 1280, 1536, 2
 NORM_MEAN = 0.5
 NORM_STD = 0.5
 
+GrayImage = npt.NDArray[np.uint8]
+LineArray = npt.NDArray[np.float32]  # normalised: one (32, W) line, or a batch of them
+_Pixel = TypeVar("_Pixel", bound=np.generic)
+
 
 class ImageError(ValueError):
     """An array that is not an image we can read."""
 
 
-def to_gray(image: np.ndarray) -> np.ndarray:
+def opencv_u8(result: MatLike) -> GrayImage:
+    """An OpenCV result typed as the uint8 image it is.
+
+    OpenCV's stubs give every result the element type "integer or floating" whatever the input;
+    the filters, warps, resizes and codecs this wraps return uint8 for uint8 input.
+    """
+    return cast(GrayImage, result)
+
+
+def to_gray(image: npt.NDArray[Any]) -> GrayImage:
     """uint8 grayscale from gray, BGR or BGRA input of any numeric dtype."""
     if not isinstance(image, np.ndarray):
         raise ImageError(f"expected a numpy array, got {type(image).__name__}")
@@ -55,30 +71,32 @@ def to_gray(image: np.ndarray) -> np.ndarray:
     if image.ndim == 2:
         return image
     code = cv2.COLOR_BGRA2GRAY if image.shape[2] == 4 else cv2.COLOR_BGR2GRAY
-    return cv2.cvtColor(image, code)
+    return opencv_u8(cv2.cvtColor(image, code))
 
 
-def denoise(gray: np.ndarray, *, method: str = "bilateral") -> np.ndarray:
+def denoise(gray: GrayImage, *, method: str = "bilateral") -> GrayImage:
     if method == "bilateral":
-        return cv2.bilateralFilter(gray, 5, 40, 40)
+        return opencv_u8(cv2.bilateralFilter(gray, 5, 40, 40))
     if method == "gaussian":
-        return cv2.GaussianBlur(gray, (3, 3), 0)
+        return opencv_u8(cv2.GaussianBlur(gray, (3, 3), 0))
     raise ValueError(f"unknown denoise method {method!r}")
 
 
-def clahe(gray: np.ndarray, *, clip_limit: float = 2.0, tile: int = 8) -> np.ndarray:
-    return cv2.createCLAHE(clipLimit=clip_limit, tileGridSize=(tile, tile)).apply(gray)
+def clahe(gray: GrayImage, *, clip_limit: float = 2.0, tile: int = 8) -> GrayImage:
+    return opencv_u8(cv2.createCLAHE(clipLimit=clip_limit, tileGridSize=(tile, tile)).apply(gray))
 
 
-def binarize(gray: np.ndarray, *, block: int = 31, offset: int = 10) -> np.ndarray:
+def binarize(gray: GrayImage, *, block: int = 31, offset: int = 10) -> GrayImage:
     """Adaptive threshold; text becomes 0 on 255."""
     block = max(3, block | 1)
-    return cv2.adaptiveThreshold(
-        gray, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, block, offset
+    return opencv_u8(
+        cv2.adaptiveThreshold(
+            gray, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, block, offset
+        )
     )
 
 
-def estimate_skew(gray: np.ndarray, *, max_angle: float = 15.0) -> float:
+def estimate_skew(gray: GrayImage, *, max_angle: float = 15.0) -> float:
     """Angle in degrees (counter-clockwise positive) that text lines are rotated by.
 
     Text pixels are smeared horizontally into line blobs; the median angle of the long blobs'
@@ -113,7 +131,9 @@ def estimate_skew(gray: np.ndarray, *, max_angle: float = 15.0) -> float:
     return float(np.asarray(angles)[order][np.searchsorted(cum, cum[-1] / 2)])
 
 
-def rotate(image: np.ndarray, angle: float, *, fill: int | tuple[int, ...] = 255) -> np.ndarray:
+def rotate(
+    image: npt.NDArray[Any], angle: float, *, fill: int | tuple[int, ...] = 255
+) -> npt.NDArray[Any]:
     """Rotate counter-clockwise by ``angle`` degrees, growing the canvas so nothing is cut."""
     h, w = image.shape[:2]
     matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
@@ -131,7 +151,7 @@ def rotate(image: np.ndarray, angle: float, *, fill: int | tuple[int, ...] = 255
     )
 
 
-def deskew(image: np.ndarray, *, min_angle: float = 0.2) -> tuple[np.ndarray, float]:
+def deskew(image: npt.NDArray[Any], *, min_angle: float = 0.2) -> tuple[npt.NDArray[Any], float]:
     """Straighten a page: (image, angle removed); unchanged below ``min_angle``."""
     angle = estimate_skew(to_gray(image))
     if abs(angle) < min_angle:
@@ -140,7 +160,9 @@ def deskew(image: np.ndarray, *, min_angle: float = 0.2) -> tuple[np.ndarray, fl
     return rotate(image, -angle, fill=fill), angle
 
 
-def crop_box(image: np.ndarray, box: Sequence[float], *, margin: float = 0.08) -> np.ndarray:
+def crop_box(
+    image: npt.NDArray[_Pixel], box: Sequence[float], *, margin: float = 0.08
+) -> npt.NDArray[_Pixel]:
     """Crop (x0, y0, x1, y1), widened by ``margin`` × box height on every side, clamped."""
     x0, y0, x1, y1 = box
     pad = (y1 - y0) * margin
@@ -152,24 +174,26 @@ def crop_box(image: np.ndarray, box: Sequence[float], *, margin: float = 0.08) -
     return image[top:bottom, left:right]
 
 
-def stretch_contrast(gray: np.ndarray) -> np.ndarray:
+def stretch_contrast(gray: GrayImage) -> GrayImage:
     """Dark text on light background, 2nd..98th percentile stretched to the full range."""
     lo, hi = np.percentile(gray, (2, 98))
     if hi - lo < 1:
         return np.full_like(gray, 255)
-    out = np.clip((gray.astype(np.float32) - lo) * (255.0 / (hi - lo)), 0, 255)
+    out: npt.NDArray[np.float64] = np.clip(
+        (gray.astype(np.float32) - lo) * (255.0 / (hi - lo)), 0, 255
+    )
     if np.median(out) < 128:  # light text on a dark band: invert
         out = 255 - out
     return out.astype(np.uint8)
 
 
-def resize_to_height(gray: np.ndarray, height: int = LINE_HEIGHT) -> np.ndarray:
+def resize_to_height(gray: GrayImage, height: int = LINE_HEIGHT) -> GrayImage:
     """Keep the aspect ratio; width rounded up to a multiple of 8, capped at MAX_LINE_WIDTH."""
     h, w = gray.shape[:2]
     width = max(WIDTH_STEP, int(math.ceil(w * height / h / WIDTH_STEP)) * WIDTH_STEP)
     width = min(width, MAX_LINE_WIDTH)
     interp = cv2.INTER_AREA if h > height else cv2.INTER_CUBIC
-    return cv2.resize(gray, (width, height), interpolation=interp)
+    return opencv_u8(cv2.resize(gray, (width, height), interpolation=interp))
 
 
 def bucket_width(width: int) -> int:
@@ -179,11 +203,11 @@ def bucket_width(width: int) -> int:
     return MAX_LINE_WIDTH
 
 
-def normalize(gray: np.ndarray) -> np.ndarray:
+def normalize(gray: GrayImage) -> LineArray:
     return ((gray.astype(np.float32) / 255.0) - NORM_MEAN) / NORM_STD
 
 
-def prepare_line(image: np.ndarray) -> np.ndarray:
+def prepare_line(image: npt.NDArray[Any]) -> LineArray:
     """Any line crop → float32 (32, W) ready for the model. Raises ImageError on unusable input."""
     gray = to_gray(image)
     if min(gray.shape) < 2:
@@ -191,10 +215,12 @@ def prepare_line(image: np.ndarray) -> np.ndarray:
     return normalize(resize_to_height(stretch_contrast(gray)))
 
 
-def pad_batch(lines: Sequence[np.ndarray], width: int | None = None) -> np.ndarray:
+def pad_batch(lines: Sequence[LineArray], width: int | None = None) -> LineArray:
     """Stack prepared lines into (N, 1, 32, W), right-padding with background (white)."""
     width = width or bucket_width(max(line.shape[1] for line in lines))
-    batch = np.full((len(lines), 1, LINE_HEIGHT, width), normalize(np.uint8([255]))[0], np.float32)
+    batch = np.full(
+        (len(lines), 1, LINE_HEIGHT, width), normalize(np.array([255], np.uint8))[0], np.float32
+    )
     for i, line in enumerate(lines):
         batch[i, 0, :, : min(width, line.shape[1])] = line[:, :width]
     return batch

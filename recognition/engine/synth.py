@@ -13,16 +13,18 @@ is deterministic for a given seed.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 from PIL import Image, ImageDraw
 
 from . import fonts
 from .charset import Charset, fold
+from .preprocess import GrayImage, opencv_u8
 from .textgen import NUMERIC_CATEGORIES, ValueGenerator
 
 GENERAL_WEIGHTS: Mapping[str, float] = {
@@ -60,7 +62,7 @@ NUMERIC_WEIGHTS: Mapping[str, float] = {
 
 @dataclass(frozen=True)
 class SynthLine:
-    image: np.ndarray  # uint8 grayscale, any size
+    image: GrayImage  # grayscale, any size
     text: str  # folded ground truth
     category: str
     font: str
@@ -104,7 +106,7 @@ def _is_latin(text: str) -> bool:
 
 def render_text(
     text: str, font_spec: fonts.FontSpec, rng: random.Random, *, size: int | None = None
-) -> np.ndarray:
+) -> GrayImage:
     """Draw ``text`` dark-on-light with random size, tracking, weight and margins."""
     size = size or rng.randrange(22, 44)
     font = fonts.load_font(font_spec, size)
@@ -132,55 +134,57 @@ def render_text(
 # -- degradations: each takes and returns a uint8 gray image -------------------------------------
 
 
-def _rotate_small(img: np.ndarray, rng: random.Random) -> np.ndarray:
+def _rotate_small(img: GrayImage, rng: random.Random) -> GrayImage:
     h, w = img.shape
     angle = rng.uniform(-2.0, 2.0)
     m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
-    return cv2.warpAffine(img, m, (w, h), borderMode=cv2.BORDER_REPLICATE)
+    return opencv_u8(cv2.warpAffine(img, m, (w, h), borderMode=cv2.BORDER_REPLICATE))
 
 
-def _shear(img: np.ndarray, rng: random.Random) -> np.ndarray:
+def _shear(img: GrayImage, rng: random.Random) -> GrayImage:
     h, w = img.shape
     k = rng.uniform(-0.25, 0.25)
-    m = np.float32([[1, k, -k * h / 2], [0, 1, 0]])
-    return cv2.warpAffine(img, m, (w, h), borderMode=cv2.BORDER_REPLICATE)
+    m = np.array([[1, k, -k * h / 2], [0, 1, 0]], np.float32)
+    return opencv_u8(cv2.warpAffine(img, m, (w, h), borderMode=cv2.BORDER_REPLICATE))
 
 
-def _blur(img: np.ndarray, rng: random.Random) -> np.ndarray:
-    return cv2.GaussianBlur(img, (0, 0), rng.uniform(0.4, 1.3))
+def _blur(img: GrayImage, rng: random.Random) -> GrayImage:
+    return opencv_u8(cv2.GaussianBlur(img, (0, 0), rng.uniform(0.4, 1.3)))
 
 
-def _low_resolution(img: np.ndarray, rng: random.Random) -> np.ndarray:
+def _low_resolution(img: GrayImage, rng: random.Random) -> GrayImage:
     h, w = img.shape
     f = rng.uniform(0.35, 0.7)
     small = cv2.resize(img, (max(1, int(w * f)), max(1, int(h * f))), interpolation=cv2.INTER_AREA)
-    return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+    return opencv_u8(cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR))
 
 
-def _noise(img: np.ndarray, rng: random.Random) -> np.ndarray:
+def _noise(img: GrayImage, rng: random.Random) -> GrayImage:
     nrng = np.random.default_rng(rng.randrange(2**32))
     noise = nrng.normal(0, rng.uniform(3, 14), img.shape)
     return np.clip(img + noise, 0, 255).astype(np.uint8)
 
 
-def _jpeg(img: np.ndarray, rng: random.Random) -> np.ndarray:
+def _jpeg(img: GrayImage, rng: random.Random) -> GrayImage:
     ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, rng.randrange(15, 80)])
-    return cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE) if ok else img
+    decoded = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE) if ok else None
+    return img if decoded is None else opencv_u8(decoded)
 
 
-def _uneven_light(img: np.ndarray, rng: random.Random) -> np.ndarray:
+def _uneven_light(img: GrayImage, rng: random.Random) -> GrayImage:
     h, w = img.shape
     xs = np.linspace(rng.uniform(0.55, 1.0), rng.uniform(0.55, 1.0), w, dtype=np.float32)
     ys = np.linspace(rng.uniform(0.8, 1.0), rng.uniform(0.8, 1.0), h, dtype=np.float32)
-    return np.clip(img * ys[:, None] * xs[None, :], 0, 255).astype(np.uint8)
+    lit: npt.NDArray[np.float32] = img * ys[:, None] * xs[None, :]
+    return np.clip(lit, 0, 255).astype(np.uint8)
 
 
-def _low_contrast(img: np.ndarray, rng: random.Random) -> np.ndarray:
+def _low_contrast(img: GrayImage, rng: random.Random) -> GrayImage:
     lo, hi = rng.uniform(60, 110), rng.uniform(190, 250)
     return (lo + img.astype(np.float32) * (hi - lo) / 255).astype(np.uint8)
 
 
-def _stamp(img: np.ndarray, rng: random.Random) -> np.ndarray:
+def _stamp(img: GrayImage, rng: random.Random) -> GrayImage:
     """A red seal seen in grayscale: a mid-gray ring and strokes over part of the line."""
     h, w = img.shape
     out = img.copy()
@@ -190,12 +194,12 @@ def _stamp(img: np.ndarray, rng: random.Random) -> np.ndarray:
     cv2.circle(out, (cx, cy), r, tone, max(1, h // 14), lineType=cv2.LINE_AA)
     cv2.circle(out, (cx, cy), int(r * 0.82), tone, 1, lineType=cv2.LINE_AA)
     mask = out == tone
-    blend = np.minimum(img, out)
+    blend: GrayImage = np.minimum(img, out)
     blend[mask] = np.minimum(img[mask], tone)
     return blend
 
 
-def _thermal_fade(img: np.ndarray, rng: random.Random) -> np.ndarray:
+def _thermal_fade(img: GrayImage, rng: random.Random) -> GrayImage:
     h, w = img.shape
     fade = np.ones(w, np.float32)
     for _ in range(rng.randrange(1, 4)):
@@ -212,7 +216,7 @@ def _thermal_fade(img: np.ndarray, rng: random.Random) -> np.ndarray:
     return (255 - ink).astype(np.uint8)
 
 
-def _border(img: np.ndarray, rng: random.Random) -> np.ndarray:
+def _border(img: GrayImage, rng: random.Random) -> GrayImage:
     """Table ruling caught at the crop's edge."""
     out = img.copy()
     h, w = out.shape
@@ -230,7 +234,9 @@ def _border(img: np.ndarray, rng: random.Random) -> np.ndarray:
     return out
 
 
-DEGRADATIONS = (
+Degradation = Callable[[GrayImage, random.Random], GrayImage]
+
+DEGRADATIONS: tuple[tuple[Degradation, float], ...] = (
     (_rotate_small, 0.35),
     (_shear, 0.1),
     (_stamp, 0.08),
@@ -245,48 +251,50 @@ DEGRADATIONS = (
 )
 
 
-def _keystone(img: np.ndarray, rng: random.Random) -> np.ndarray:
+def _keystone(img: GrayImage, rng: random.Random) -> GrayImage:
     """A line photographed slightly off-axis: one end taller than the other."""
     h, w = img.shape
     d = h * rng.uniform(0.05, 0.15)
-    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    src = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
     if rng.random() < 0.5:
-        dst = np.float32([[0, d], [w, 0], [w, h], [0, h - d]])
+        dst = np.array([[0, d], [w, 0], [w, h], [0, h - d]], np.float32)
     else:
-        dst = np.float32([[0, 0], [w, d], [w, h - d], [0, h]])
+        dst = np.array([[0, 0], [w, d], [w, h - d], [0, h]], np.float32)
     m = cv2.getPerspectiveTransform(src, dst)
-    return cv2.warpPerspective(img, m, (w, h), borderMode=cv2.BORDER_REPLICATE)
+    return opencv_u8(cv2.warpPerspective(img, m, (w, h), borderMode=cv2.BORDER_REPLICATE))
 
 
-def _paper_grain(img: np.ndarray, rng: random.Random) -> np.ndarray:
+def _paper_grain(img: GrayImage, rng: random.Random) -> GrayImage:
     """Recycled-paper fibre texture and a few dark dust specks."""
     nrng = np.random.default_rng(rng.randrange(2**32))
     h, w = img.shape
-    grain = cv2.GaussianBlur(nrng.normal(0, 1, (h, w)).astype(np.float32), (0, 0), 1.5)
-    grain *= rng.uniform(10, 25) / max(1e-6, float(np.abs(grain).max()))
+    blurred = cv2.GaussianBlur(nrng.normal(0, 1, (h, w)).astype(np.float32), (0, 0), 1.5)
+    grain: npt.NDArray[np.float32] = blurred * (
+        rng.uniform(10, 25) / max(1e-6, float(np.abs(blurred).max()))
+    )
     out = img.astype(np.float32) - np.abs(grain)
     for _ in range(rng.randrange(1, 6)):
         cv2.circle(out, (rng.randrange(w), rng.randrange(h)), rng.randrange(1, 3), 40, -1)
     return np.clip(out, 0, 255).astype(np.uint8)
 
 
-def _ink_weight(img: np.ndarray, rng: random.Random) -> np.ndarray:
+def _ink_weight(img: GrayImage, rng: random.Random) -> GrayImage:
     """Ink that bled into the paper (thicker strokes) or a worn ribbon (thinner ones)."""
     kernel = np.ones((2, 2), np.uint8)
-    return cv2.erode(img, kernel) if rng.random() < 0.5 else cv2.dilate(img, kernel)
+    return opencv_u8(cv2.erode(img, kernel) if rng.random() < 0.5 else cv2.dilate(img, kernel))
 
 
-HELD_OUT_DEGRADATIONS = (
+HELD_OUT_DEGRADATIONS: tuple[tuple[Degradation, float], ...] = (
     (_keystone, 0.2),
     (_paper_grain, 0.2),
     (_ink_weight, 0.2),
 )
 
 
-def add_neighbour_sliver(img: np.ndarray, other: np.ndarray, rng: random.Random) -> np.ndarray:
+def add_neighbour_sliver(img: GrayImage, other: GrayImage, rng: random.Random) -> GrayImage:
     """Stack a strip of another line's bottom (or top) onto this one, as loose real boxes do."""
     h, w = img.shape
-    other = cv2.resize(other, (w, int(other.shape[0] * w / max(1, other.shape[1])) or 1))
+    other = opencv_u8(cv2.resize(other, (w, int(other.shape[0] * w / max(1, other.shape[1])) or 1)))
     part = max(1, int(h * rng.uniform(0.08, 0.25)))
     if rng.random() < 0.5:
         strip = other[-part:, :]
@@ -295,8 +303,8 @@ def add_neighbour_sliver(img: np.ndarray, other: np.ndarray, rng: random.Random)
 
 
 def degrade(
-    img: np.ndarray, rng: random.Random, *, strength: float = 1.0, held_out: bool = False
-) -> np.ndarray:
+    img: GrayImage, rng: random.Random, *, strength: float = 1.0, held_out: bool = False
+) -> GrayImage:
     chain = HELD_OUT_DEGRADATIONS + DEGRADATIONS if held_out else DEGRADATIONS
     for fn, p in chain:
         if rng.random() < p * strength:

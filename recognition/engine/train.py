@@ -12,13 +12,15 @@ import json
 import math
 import random
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Any, TypedDict
 
 import numpy as np
 import torch
 from torch import nn
-from tqdm import tqdm
+from tqdm import tqdm  # type: ignore[import-untyped]  # tqdm ships no type information
 
 from .charset import Charset, general_charset, numeric_charset
 from .checkpoint import Checkpoint, load_checkpoint, save_checkpoint
@@ -26,9 +28,15 @@ from .crnn import CRNN, CRNNConfig, output_lengths
 from .ctc import decode_batch
 from .metrics import Score
 from .preprocess import pad_batch, prepare_line
-from .synth import LineSynth
+from .synth import LineSynth, SynthLine
 
-ARCHS = {
+
+class _Arch(TypedDict):
+    channels: tuple[int, ...]
+    lstm_hidden: int
+
+
+ARCHS: dict[str, _Arch] = {
     "numeric": {"channels": (32, 48, 64, 64, 96, 96), "lstm_hidden": 96},
     "general": {"channels": (32, 64, 128, 128, 192, 192), "lstm_hidden": 128},
 }
@@ -55,7 +63,7 @@ class TrainConfig:
     threads: int = 2
 
     @classmethod
-    def for_kind(cls, kind: str, **overrides) -> TrainConfig:
+    def for_kind(cls, kind: str, **overrides: Any) -> TrainConfig:
         if kind == "general":
             base = cls(
                 kind="general",
@@ -90,7 +98,7 @@ def charset_for(kind: str) -> Charset:
 
 
 def make_batch(
-    lines: list, charset: Charset
+    lines: Sequence[SynthLine], charset: Charset
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     prepared = [prepare_line(line.image) for line in lines]
     # Widths rounded up to 64 px: every distinct input shape costs oneDNN a cached primitive, and
@@ -104,13 +112,15 @@ def make_batch(
     return images, flat, input_lengths, target_lengths
 
 
-def validation_set(charset: Charset, kind: str, n: int, seed: int = 99) -> list:
+def validation_set(charset: Charset, kind: str, n: int, seed: int = 99) -> list[SynthLine]:
     """Held-out fonts, fixed seed: the same lines at every evaluation and in every session."""
     synth = LineSynth(charset, numeric=kind == "numeric", held_out=True, seed=seed)
     return [synth.sample() for _ in range(n)]
 
 
-def evaluate_model(model: CRNN, charset: Charset, lines: list, batch_size: int = 64) -> dict:
+def evaluate_model(
+    model: CRNN, charset: Charset, lines: Sequence[SynthLine], batch_size: int = 64
+) -> dict[str, float]:
     model.eval()
     score = Score()
     with torch.inference_mode():
@@ -140,7 +150,9 @@ class Trainer:
         self.step = 0
         self.best = -1.0
         self.glyphs_done = False
-        state = None
+        state: dict[str, Any] | None = None
+        arch: CRNNConfig
+        weights: dict[str, torch.Tensor] | None
         if resume is not None:
             ckpt = load_checkpoint(resume)
             config = replace(TrainConfig(**_tupled(ckpt.train_config)), **_overrides(config))
@@ -171,9 +183,9 @@ class Trainer:
             strength=config.strength,
         )
         self.val_lines = validation_set(self.charset, config.kind, config.eval_lines)
-        self._pending: list = []
+        self._pending: list[list[SynthLine]] = []
 
-    def _next_lines(self) -> list:
+    def _next_lines(self) -> list[SynthLine]:
         """Draw 8 batches at once and group them by width so padding wastes little compute."""
         if not self._pending:
             max_chars = self.config.max_chars(self.step)
@@ -188,7 +200,7 @@ class Trainer:
         return self._pending.pop()
 
     def checkpoint(
-        self, name: str, metrics: dict | None = None, *, training_state: bool = True
+        self, name: str, metrics: dict[str, float] | None = None, *, training_state: bool = True
     ) -> Path:
         path = self.out_dir / name
         save_checkpoint(
@@ -213,12 +225,12 @@ class Trainer:
         )
         return path
 
-    def run(self, steps: int | None = None) -> dict:
+    def run(self, steps: int | None = None) -> dict[str, float]:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         end = min(self.config.max_steps, self.step + steps) if steps else self.config.max_steps
         log = open(self.out_dir / "log.jsonl", "a")
         last_save = time.monotonic()
-        metrics: dict = {}
+        metrics: dict[str, float] = {}
         seen, window_start, losses = 0, time.monotonic(), []
         if self.step == 0 and not self.glyphs_done and self.config.glyph_pretrain_steps:
             from .glyphs import pretrain_features
@@ -283,14 +295,15 @@ class Trainer:
         return metrics
 
 
-def _jsonable(data: dict) -> dict:
-    return json.loads(json.dumps(data))
+def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = json.loads(json.dumps(data))
+    return out
 
 
-def _tupled(data: dict) -> dict:
-    data = dict(data)
-    data["curriculum"] = [tuple(x) for x in data.get("curriculum", [])]
-    return data
+def _tupled(data: Mapping[str, Any]) -> dict[str, Any]:
+    fields = dict(data)
+    fields["curriculum"] = [tuple(x) for x in fields.get("curriculum", [])]
+    return fields
 
 
 _OVERRIDE_FIELDS = (
@@ -304,7 +317,7 @@ _OVERRIDE_FIELDS = (
 )
 
 
-def _overrides(config: TrainConfig) -> dict:
+def _overrides(config: TrainConfig) -> dict[str, Any]:
     """On resume, only explicitly given schedule knobs replace the checkpoint's config."""
     return {
         k: getattr(config, k)
@@ -339,7 +352,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default="cpu", help="cpu or cuda (when a GPU is lent)")
 
 
-def run_from_args(args: argparse.Namespace) -> dict:
+def run_from_args(args: argparse.Namespace) -> dict[str, float]:
     overrides = {
         k: v
         for k, v in {
