@@ -29,7 +29,7 @@ from typing import Any
 
 import torch
 from torch import nn
-from tqdm import tqdm  # type: ignore[import-untyped]  # tqdm ships no type information
+from tqdm import tqdm
 
 from .charset import Charset, fold
 from .checkpoint import Checkpoint, load_checkpoint, save_checkpoint

@@ -20,7 +20,7 @@ from typing import Any, TypedDict
 import numpy as np
 import torch
 from torch import nn
-from tqdm import tqdm  # type: ignore[import-untyped]  # tqdm ships no type information
+from tqdm import tqdm
 
 from .charset import Charset, general_charset, numeric_charset
 from .checkpoint import Checkpoint, load_checkpoint, save_checkpoint
