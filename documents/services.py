@@ -30,6 +30,7 @@ def enqueue_recognition(document_id: int) -> None:
     enqueue_on_commit(
         "processing.tasks.run_recognition",
         document_id,
+        queue="recognition",
         group="recognition",
         name=f"recognize-{document_id}",
     )

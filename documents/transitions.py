@@ -38,6 +38,7 @@ def claim_for_processing(document_id: int) -> Document | None:
         updated = Document.objects.filter(claimable, pk=document_id).update(
             status=S.PROCESSING,
             processing_started_at=now,
+            watchdog_requeued_at=None,
             attempts=F("attempts") + 1,
             updated_at=now,
         )
@@ -108,12 +109,16 @@ def fail(document_id: int, error: str) -> Document:
     return document
 
 
-def requeue(document: Document, *, actor=None, reset_attempts: bool = False) -> bool:
+def requeue(
+    document: Document, *, actor=None, reset_attempts: bool = False, by_watchdog: bool = False
+) -> bool:
     """Back to QUEUED (re-run requested, or rescued by the watchdog)."""
     before = document.status
-    changes = {"status": S.QUEUED, "updated_at": timezone.now(), "error": ""}
+    now = timezone.now()
+    changes = {"status": S.QUEUED, "updated_at": now, "error": ""}
     if reset_attempts:
         changes["attempts"] = 0
+    changes["watchdog_requeued_at"] = now if by_watchdog else None
     rerunnable = ~Q(status=S.PROCESSING) | Q(processing_started_at__lt=stale_before())
     if not Document.objects.filter(rerunnable, pk=document.pk).update(**changes):
         return False

@@ -7,6 +7,7 @@ Defaults run everything embedded (SQLite in WAL mode + django-q2's ORM broker). 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -25,6 +26,36 @@ if not DEBUG and SECRET_KEY == _DEV_SECRET:
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
+# -- transport and browser security --------------------------------------------------------------
+# DJANGO_HTTPS=1 in production: the app is reached over TLS, usually through a reverse proxy that
+# sets X-Forwarded-Proto (DJANGO_BEHIND_PROXY=1). `manage.py check --deploy` is clean with both.
+HTTPS = env_bool("DJANGO_HTTPS", False)
+if env_bool("DJANGO_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = True
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31_536_000 if HTTPS else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", HTTPS)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# A working day at most, and logged out after 30 idle minutes (ocr_review.middleware).
+SESSION_COOKIE_AGE = env_int("SESSION_MAX_AGE_S", 8 * 3600, minimum=60)
+SESSION_IDLE_TIMEOUT_S = env_int("SESSION_IDLE_TIMEOUT_S", 30 * 60, minimum=0)
+# No inline script anywhere; styles may be inline (Django admin uses style attributes).
+CONTENT_SECURITY_POLICY = env_str(
+    "CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; object-src 'none'; "
+    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -39,6 +70,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_q",
+    "axes",
     "documents",
     "processing",
     "recognition",
@@ -48,14 +80,18 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "ocr_review.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "ocr_review.middleware.SessionIdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: it answers a locked-out login with 429 (django-axes).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "ocr_review.urls"
@@ -107,28 +143,75 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # -- task queue (django-q2) ----------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")
+# Three queues, each served by its own cluster (`Q_CLUSTER_NAME=<queue name> manage.py qcluster`)
+# with its own workers and timeout, so a slow webhook receiver or a long fine-tuning run never
+# delays recognition. run_app.sh starts all three; on many machines start each where it belongs.
+Q_NAME = env_str("Q_NAME", "ocr_review")
+Q_QUEUES = {
+    "recognition": Q_NAME,
+    "webhooks": f"{Q_NAME}-webhooks",
+    "background": f"{Q_NAME}-background",  # corrections exports, model evaluation, fine-tuning
+}
 Q_WORKERS = env_int("Q_WORKERS", 1, minimum=1)
 Q_TIMEOUT_S = env_int("Q_TIMEOUT_S", 600, minimum=10)
+Q_RETRY_GRACE_S = env_int("Q_RETRY_GRACE_S", 60, minimum=1)
+API_WEBHOOK_DEADLINE_S = env_float("API_WEBHOOK_DEADLINE_S", 10.0)
+Q_BACKGROUND_TIMEOUT_S = env_int("Q_BACKGROUND_TIMEOUT_S", 6 * 3600, minimum=60)
 Q_CLUSTER = {
-    "name": env_str("Q_CLUSTER_NAME", "ocr_review"),
+    "name": Q_QUEUES["recognition"],
     "workers": Q_WORKERS,
     "recycle": env_int("Q_RECYCLE", 200),
     "timeout": Q_TIMEOUT_S,
     # retry must exceed timeout, or a slow task is handed to a second worker while still running.
-    "retry": Q_TIMEOUT_S + env_int("Q_RETRY_GRACE_S", 60),
+    "retry": Q_TIMEOUT_S + Q_RETRY_GRACE_S,
     "max_attempts": env_int("Q_MAX_ATTEMPTS", 3, minimum=1),
     "ack_failures": True,
     "max_rss": env_int("Q_MAX_RSS_KB", 900_000),
     "save_limit": 500,
-    "queue_limit": 50,
+    # One task waiting per worker: a stopping cluster finishes what its workers hold, so a long
+    # local queue would keep it busy (and deaf to SIGTERM) for minutes.
+    "queue_limit": env_int("Q_QUEUE_LIMIT", Q_WORKERS, minimum=1),
     "catch_up": False,
     "label": "Task queue",
     "poll": env_float("Q_POLL_S", 0.5),
+    "ALT_CLUSTERS": {
+        Q_QUEUES["webhooks"]: {
+            "workers": env_int("Q_WEBHOOK_WORKERS", 2, minimum=1),
+            "queue_limit": env_int("Q_WEBHOOK_WORKERS", 2, minimum=1),
+            "timeout": int(API_WEBHOOK_DEADLINE_S) + 30,
+            "retry": int(API_WEBHOOK_DEADLINE_S) + 30 + Q_RETRY_GRACE_S,
+            "max_rss": 300_000,
+        },
+        Q_QUEUES["background"]: {
+            "workers": env_int("Q_BACKGROUND_WORKERS", 1, minimum=1),
+            "queue_limit": 1,
+            "timeout": Q_BACKGROUND_TIMEOUT_S,
+            "retry": Q_BACKGROUND_TIMEOUT_S + Q_RETRY_GRACE_S,
+            "max_rss": env_int("Q_BACKGROUND_MAX_RSS_KB", 4_000_000),
+        },
+    },
 }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
+# One cache for every process, so API throttles and rate limits hold across web workers and
+# machines: Redis when REDIS_URL is set, else files under VAR_DIR (one machine, many processes).
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": Q_NAME,
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
 # Run tasks inline in the calling process (tests, one-off scripts), read per call.
 OCR_TASKS_SYNC = env_bool("OCR_TASKS_SYNC", False)
 
@@ -152,21 +235,43 @@ OCR_MAX_IMAGE_PIXELS = env_int("OCR_MAX_IMAGE_PIXELS", 60_000_000, minimum=1_000
 OCR_PDF_DPI = env_int("OCR_PDF_DPI", 150, minimum=72)
 OCR_MAX_ATTEMPTS = env_int("OCR_MAX_ATTEMPTS", 3, minimum=1)
 OCR_STUCK_AFTER_S = env_int("OCR_STUCK_AFTER_S", Q_TIMEOUT_S + 120)
+# /readyz reports not ready when the media folder has less room than this.
+OCR_MIN_FREE_DISK_MB = env_int("OCR_MIN_FREE_DISK_MB", 1024, minimum=0)
 
 # -- recognition ---------------------------------------------------------------------------------
 OCR_WEIGHTS_DIR = Path(env_str("OCR_WEIGHTS_DIR", str(BASE_DIR / "recognition" / "weights")))
 OCR_TORCH_THREADS = env_int("OCR_TORCH_THREADS", 1, minimum=1)
+# A worker whose model cannot be loaded gives its task back after this pause (seconds).
+OCR_MODEL_RETRY_S = env_float("OCR_MODEL_RETRY_S", 30.0)
 OCR_DEFAULT_THRESHOLD = env_float("OCR_DEFAULT_THRESHOLD", 0.90)
 
 # -- review ------------------------------------------------------------------------------------
 REVIEW_LEASE_S = env_int("REVIEW_LEASE_S", 180, minimum=10)
 
 # -- auth, i18n ----------------------------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    # Refuses a login while its username + address is locked out, before checking the password.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login and admin login: 5 failures from one address for one username lock that pair for 15 min.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "ocr_review.lockout.locked_out"
+AXES_IPWARE_PROXY_COUNT = 1 if env_bool("DJANGO_BEHIND_PROXY", False) else 0
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": f"django.contrib.auth.password_validation.{name}"}
+    for name in (
+        "UserAttributeSimilarityValidator",
+        "MinimumLengthValidator",
+        "CommonPasswordValidator",
+        "NumericPasswordValidator",
+    )
 ]
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
@@ -184,6 +289,9 @@ if not re.fullmatch(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", API_THROTTL
 API_BASE_URL = env_str("API_BASE_URL", "").rstrip("/")
 API_RECOGNIZE_MAX_BYTES = env_int("API_RECOGNIZE_MAX_KB", 1024, minimum=16) * 1024
 API_WEBHOOK_TIMEOUT_S = env_float("API_WEBHOOK_TIMEOUT_S", 10.0)
+# Receivers on private, loopback or link-local addresses are refused unless listed here
+# (comma-separated CIDRs or host names of intranet receivers).
+API_WEBHOOK_ALLOWED_NETWORKS = env_list("API_WEBHOOK_ALLOWED_NETWORKS", [])
 # 11 attempts, 1 min apart doubling each time: the last one about 17 hours after the first.
 API_WEBHOOK_MAX_ATTEMPTS = env_int("API_WEBHOOK_MAX_ATTEMPTS", 11, minimum=1)
 API_WEBHOOK_BACKOFF_S = env_int("API_WEBHOOK_BACKOFF_S", 60, minimum=1)
@@ -215,6 +323,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The schema and its docs page need a login or a token unless API_DOCS_PUBLIC=1.
+    "SERVE_PERMISSIONS": (
+        ["rest_framework.permissions.AllowAny"]
+        if env_bool("API_DOCS_PUBLIC", False)
+        else ["rest_framework.permissions.IsAuthenticated"]
+    ),
 }
 
 LOGGING = {

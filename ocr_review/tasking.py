@@ -13,17 +13,28 @@ from django.db import transaction
 from django.utils import timezone
 
 
-def enqueue_on_commit(task: str, *args: Any, group: str, name: str | None = None) -> None:
-    """Queue ``task(*args)`` once the current transaction commits (at once outside one).
+def enqueue_on_commit(
+    task: str, *args: Any, queue: str, group: str, name: str | None = None
+) -> None:
+    """Queue ``task(*args)`` on ``queue`` once the current transaction commits (at once outside
+    one).
 
     Never before the commit: a worker would not see the rows the caller just wrote, or would see
-    them stale. ``name`` prefixes the task's name in the admin (a timestamp keeps it unique).
+    them stale. ``queue`` is a key of settings.Q_QUEUES (recognition, webhooks, background), each
+    served by its own cluster; ``group`` groups results in the admin; ``name`` prefixes the task's
+    name there (a timestamp keeps it unique).
     """
     from django_q.tasks import async_task
 
+    cluster = settings.Q_QUEUES[queue]
     task_name = f"{name}-{timezone.now():%H%M%S%f}" if name else None
     transaction.on_commit(
         lambda: async_task(
-            task, *args, task_name=task_name, group=group, sync=settings.OCR_TASKS_SYNC
+            task,
+            *args,
+            task_name=task_name,
+            group=group,
+            cluster=cluster,
+            sync=settings.OCR_TASKS_SYNC,
         )
     )

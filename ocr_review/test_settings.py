@@ -11,3 +11,7 @@ os.environ.setdefault(
 )
 
 from .settings import *  # noqa: E402,F403
+
+# Each test run starts with an empty cache of its own: throttle counters never leak between runs.
+if not REDIS_URL:  # noqa: F405
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -9,6 +9,7 @@ import io
 import logging
 import time
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 
@@ -19,6 +20,7 @@ from documents.limits import intake_limits
 from documents.models import Document, Field, Page, TextLine
 from documents.services import enqueue_recognition
 from recognition import loader
+from recognition.exceptions import ModelUnavailable
 
 from .reading import SpecInput, recognize_document
 
@@ -43,7 +45,22 @@ def spec_inputs(document: Document) -> list[SpecInput]:
 
 
 def process_document(document_id: int) -> str:
-    """Run recognition if the document is ours to process; returns what happened, for logs."""
+    """Run recognition if the document is ours to process; returns what happened, for logs.
+
+    The models are loaded before the document is claimed: a worker whose model is missing or
+    damaged gives the task back and leaves the document queued for a healthy worker instead of
+    failing it.
+    """
+    try:
+        general, general_version = loader.active_predictor("general")
+        numeric, numeric_version = loader.active_predictor("numeric")
+    except ModelUnavailable:
+        if not settings.OCR_TASKS_SYNC:
+            # Give the task back after a pause: another worker (or this one, once the model is
+            # fixed) takes it; the document is never claimed, so never failed for it.
+            time.sleep(settings.OCR_MODEL_RETRY_S)
+            enqueue_recognition(document_id)
+        return "model_unavailable"
     document = transitions.claim_for_processing(document_id)
     if document is None:
         return "skipped"
@@ -54,8 +71,6 @@ def process_document(document_id: int) -> str:
         t0 = time.perf_counter()
         images = render_pages(data, document.content_type, intake_limits())
         render_s = time.perf_counter() - t0
-        general, general_version = loader.active_predictor("general")
-        numeric, numeric_version = loader.active_predictor("numeric")
         result = recognize_document(images, spec_inputs(document), general=general, numeric=numeric)
     except IntakeError as exc:
         transitions.fail(document.pk, exc.message)

@@ -16,11 +16,15 @@ S = Document.Status
 
 
 def rescue_stuck_documents() -> dict:
-    """Stuck = PROCESSING past the task timeout, or QUEUED long enough that its task was lost."""
+    """Stuck = PROCESSING past the task timeout, or QUEUED long enough that its task was lost.
+
+    A waiting document is queued again at most once (until a worker claims it): in a long queue
+    its task is merely late, and a copy per sweep would only make the queue longer.
+    """
     lost_queue = timezone.now() - timedelta(seconds=settings.OCR_STUCK_AFTER_S)
     stuck = Document.objects.filter(
         Q(status=S.PROCESSING, processing_started_at__lt=transitions.stale_before())
-        | Q(status=S.QUEUED, updated_at__lt=lost_queue)
+        | Q(status=S.QUEUED, updated_at__lt=lost_queue, watchdog_requeued_at__isnull=True)
     )
     requeued = failed = 0
     for document in stuck:
@@ -31,7 +35,7 @@ def rescue_stuck_documents() -> dict:
                 "stopped (killed, out of memory or timed out).",
             )
             failed += 1
-        elif transitions.requeue(document):
+        elif transitions.requeue(document, by_watchdog=True):
             enqueue_recognition(document.pk)
             requeued += 1
     return {"requeued": requeued, "failed": failed}

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
+from ocr_review.errors import DomainError
 
-class RegistryError(Exception):
+
+class RegistryError(DomainError):
     code = "model_registry_error"
     http_status = 409
-
-    def __init__(self, message: str, **detail) -> None:
-        super().__init__(message)
-        self.message = message
-        self.detail = detail
 
 
 class ActivationRefused(RegistryError):
@@ -22,6 +19,13 @@ class ActivationRefused(RegistryError):
     def __init__(self, message: str, *, gate=None) -> None:
         super().__init__(message, gate=gate)
         self.gate = gate
+
+
+class ModelUnavailable(RegistryError):
+    """The active model's file is missing, damaged or replaced: this process reads nothing."""
+
+    code = "model_unavailable"
+    http_status = 503
 
 
 class NotEvaluated(RegistryError):

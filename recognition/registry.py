@@ -29,7 +29,7 @@ from ocr_review.roles import is_supervisor
 from ocr_review.tasking import enqueue_on_commit
 
 from .engine.files import atomic_write, file_sha256
-from .exceptions import ActivationRefused, NotEvaluated, RegistryError
+from .exceptions import ActivationRefused, ModelUnavailable, NotEvaluated, RegistryError
 from .models import ModelActivation, ModelVersion
 
 # The engine (torch, OpenCV) is imported inside the functions that score or load a model, so the
@@ -50,9 +50,32 @@ def checkpoint_path(version: ModelVersion) -> Path:
     return path if path.is_absolute() else Path(settings.OCR_WEIGHTS_DIR) / path
 
 
+_checked: dict[tuple[str, int, int], str] = {}
+
+
+def file_problem(version: ModelVersion) -> str:
+    """ "" if the version's file is there with the sha256 it was registered with, else why not.
+
+    Says no path (it may reach API clients and probes). Hashes a file once per size and mtime.
+    """
+    path = checkpoint_path(version)
+    try:
+        stat = path.stat()
+    except OSError:
+        return "the model file is missing"
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    if key not in _checked:
+        _checked[key] = file_sha256(path)
+    if _checked[key] != version.sha256:
+        return "the model file was replaced (sha256 differs from the registered version)"
+    return ""
+
+
 def register_shipped(kind: str) -> ModelVersion:
     """Make the checkpoint shipped in the repository the active version when none is active."""
     path = Path(settings.OCR_WEIGHTS_DIR) / SHIPPED[kind]
+    if not path.is_file():
+        raise ModelUnavailable(f"The shipped {kind} model file is missing.", kind=kind)
     sha = file_sha256(path)
     try:
         with transaction.atomic():
@@ -83,7 +106,9 @@ def active_version(kind: str) -> ModelVersion:
 
 def enqueue_evaluation(version_id: int) -> None:
     """Score a version on the fixed evaluation set in a worker, after the current commit."""
-    enqueue_on_commit("recognition.tasks.run_evaluation", version_id, group="model-evaluation")
+    enqueue_on_commit(
+        "recognition.tasks.run_evaluation", version_id, queue="background", group="model-evaluation"
+    )
 
 
 def eval_root() -> Path:

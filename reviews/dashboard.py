@@ -32,6 +32,19 @@ S = Field.Status
 DECIDED = (S.CORRECTED, S.CONFIRMED)
 
 
+DAY_CHOICES = (7, 14, 30, 90, 365)
+
+
+def days_param(raw: str | None) -> int:
+    """The dashboard's window from the query string: a number of days from 1 to 365 (14 if absent
+    or not a number), so no URL can ask for an unbounded or invalid range."""
+    try:
+        days = int(raw or 14)
+    except ValueError:
+        return 14
+    return min(max(days, 1), 365)
+
+
 @dataclass
 class VersionFigures:
     kind: str = ""

@@ -45,6 +45,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from PIL import Image
 
+from documents.cells import safe_cell
 from documents.models import Event, Field, Page
 from recognition.engine.preprocess import ImageError, crop_box
 
@@ -396,4 +397,5 @@ def _write_labels(out: Path, rows: list[dict], formats: tuple[str, ...]) -> None
             writer = csv.DictWriter(fh, fieldnames=COLUMNS)
             writer.writeheader()
             for r in rows:
-                writer.writerow({**r, "reasons": ";".join(r["reasons"])})
+                row = {**r, "reasons": ";".join(r["reasons"])}
+                writer.writerow({k: safe_cell(v) for k, v in row.items()})

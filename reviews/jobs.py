@@ -43,7 +43,9 @@ def queue_job(job: ExportJob) -> ExportJob:
         job.error = ""
         job.finished_at = None
         job.save()
-        enqueue_on_commit("reviews.tasks.run_export_job", job.pk, group="exports")
+        enqueue_on_commit(
+            "reviews.tasks.run_export_job", job.pk, queue="background", group="exports"
+        )
     return job
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -134,14 +135,21 @@ class ReviewView(ClerkMixin, TemplateView):
 @require_POST
 def decide(request, pk: int):
     _require_clerk(request)
-    data = json.loads(request.body or "{}")
+    try:
+        data = _json_body(request)
+        version = int(data.get("version", 0))
+        seconds = float(data["seconds"]) if data.get("seconds") is not None else None
+    except (ValueError, TypeError):
+        return json_error(
+            "invalid", _("Send JSON with value, version (a number) and seconds (a number)."), 400
+        )
     try:
         decision = services.decide(
             pk,
             request.user,
             str(data.get("value", "")),
-            version=int(data.get("version", 0)),
-            seconds=float(data["seconds"]) if data.get("seconds") is not None else None,
+            version=version,
+            seconds=seconds,
             override_reason=str(data.get("override_reason", "")),
         )
     except ReviewError as exc:
@@ -162,8 +170,19 @@ def decide(request, pk: int):
 def check(request, pk: int):
     _require_clerk(request)
     field = get_object_or_404(Field.objects.select_related("spec", "document"), pk=pk)
-    data = json.loads(request.body or "{}")
+    try:
+        data = _json_body(request)
+    except ValueError:
+        return json_error("invalid", _("Send JSON with the value to check."), 400)
     return JsonResponse({"failures": services.check_value(field, str(data.get("value", "")))})
+
+
+def _json_body(request: HttpRequest) -> dict[str, Any]:
+    """The request's JSON object; ValueError for anything else (bad JSON, a list, a number)."""
+    data = json.loads(request.body or b"{}")
+    if not isinstance(data, dict):
+        raise ValueError("not a JSON object")
+    return data
 
 
 @login_required
@@ -210,7 +229,7 @@ class DashboardView(RoleMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx.update(dashboard.summary(days=int(self.request.GET.get("days", 14))))
+        ctx.update(dashboard.summary(days=dashboard.days_param(self.request.GET.get("days"))))
         ctx["holders"] = (
             Claim.objects.filter(locked_until__gt=timezone.now())
             .values("user__username")

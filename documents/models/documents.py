@@ -69,6 +69,9 @@ class Document(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     processing_started_at = models.DateTimeField(null=True, blank=True)
+    # Set when the watchdog queued a waiting document again; cleared when a worker claims it, so
+    # a long queue is never flooded with copies of the same task.
+    watchdog_requeued_at = models.DateTimeField(null=True, blank=True, editable=False)
     processed_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 

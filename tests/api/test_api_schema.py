@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -42,10 +43,16 @@ def test_schema_validates_without_warnings(tmp_path):
     assert "ApiToken:" in schema and "scheme: bearer" in schema
 
 
-def test_swagger_ui_is_served_from_the_app(client):
+def test_swagger_ui_is_served_from_the_app_without_inline_script(client, clerk):
+    assert client.get("/api/docs/").status_code in (401, 403), "behind a login by default"
+    client.force_login(clerk)
     response = client.get("/api/docs/")
     assert response.status_code == 200
-    assert b"swagger-ui" in response.content and b"cdn." not in response.content
+    page = response.content.decode()
+    assert "swagger-ui" in page and "cdn." not in page
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page, re.S)
+    assert scripts and all("src=" in attrs and not body.strip() for attrs, body in scripts)
 
 
 def test_unrouted_api_path_is_a_json_404(api):
@@ -101,6 +108,7 @@ def test_schemathesis_finds_no_server_errors(tmp_path):
         "SQLITE_PATH": str(tmp_path / "fuzz.sqlite3"),
         "MEDIA_ROOT": str(tmp_path / "media"),
         "OCR_TASKS_SYNC": "0",
+        "API_DOCS_PUBLIC": "1",
         "PYTHONPATH": str(ROOT),
     }
     _manage(env, "migrate", "-v0")

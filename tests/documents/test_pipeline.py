@@ -112,21 +112,21 @@ def test_file_that_breaks_after_intake_fails_with_its_error_shown(demo_types, cl
     assert escape(doc.error) in client.get(doc.get_absolute_url()).content.decode()
 
 
-def test_unloadable_model_retries_then_fails_with_the_error(
-    demo_types, settings, tmp_path, django_capture_on_commit_callbacks
+def test_a_missing_model_leaves_the_document_queued_and_reports_once(
+    demo_types, settings, tmp_path, django_capture_on_commit_callbacks, caplog
 ):
     settings.OCR_WEIGHTS_DIR = tmp_path / "no-weights"
-    settings.OCR_MAX_ATTEMPTS = 2
     from recognition import loader
 
     loader._cache.clear()
     buffer = io.BytesIO()
     render_bill("bank_slip", 5, degrade=False).image.save(buffer, "PNG")
     doc = ingest_now(buffer.getvalue(), "slip.png", "bank_slip", django_capture_on_commit_callbacks)
-    assert doc.status == Document.Status.FAILED
-    assert doc.attempts == 2
-    assert "numeric.pt" in doc.error or "general.pt" in doc.error
-    assert Event.objects.filter(document=doc, kind="recognition_failed").count() == 2
+    assert doc.status == Document.Status.QUEUED and doc.attempts == 0 and doc.error == ""
+    assert not Event.objects.filter(document=doc, kind="recognition_failed").exists()
+    assert process_document(doc.pk) == "model_unavailable"
+    shipped_missing = [r for r in caplog.records if "cannot be loaded" in r.getMessage()]
+    assert len(shipped_missing) <= 1, "said once per process, not once per document"
     loader._cache.clear()
 
 

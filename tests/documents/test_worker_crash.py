@@ -159,3 +159,29 @@ def test_concurrent_uploads_while_the_cluster_works_never_lock_the_database(
         kill_cluster(cluster)
     statuses = set(Document.objects.values_list("status", flat=True))
     assert statuses <= {"needs_review", "completed"}, statuses
+
+
+def test_sigterm_stops_the_cluster_in_seconds_and_leaves_nothing_claimed(
+    demo_types, media_root, queued_settings
+):
+    docs = [
+        services.ingest(
+            bill_png("bank_slip", 300 + i), name=f"s{i}.png", document_type="bank_slip"
+        ).document
+        for i in range(4)
+    ]
+    cluster = start_cluster(media_root, "sigterm-test")
+    try:
+        wait_for(lambda: Document.objects.filter(status="processing").exists(), 120)
+        asked = time.monotonic()
+        cluster.send_signal(signal.SIGTERM)
+        cluster.wait(timeout=60)
+        stopped_in = time.monotonic() - asked
+    finally:
+        kill_cluster(cluster)
+    print(f"cluster stopped {stopped_in:.1f} s after SIGTERM")
+    # It finishes what its one worker holds (the document in hand and at most one waiting), no more.
+    assert stopped_in < 30
+    statuses = [Document.objects.get(pk=d.pk).status for d in docs]
+    assert "processing" not in statuses, statuses
+    assert statuses.count("queued") >= 1, "the rest of the queue stays for the next worker"

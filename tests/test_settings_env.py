@@ -1,0 +1,62 @@
+"""The environment switches the embedded default to the distributed set-up with no code change."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PROBE = (
+    "import json, django; django.setup(); from django.conf import settings as s; "
+    "print(json.dumps({'db': s.DATABASES['default']['ENGINE'], "
+    "'cache': s.CACHES['default']['BACKEND'], 'broker': 'redis' if 'redis' in s.Q_CLUSTER "
+    "else 'orm', 'queues': s.Q_QUEUES, 'alt': sorted(s.Q_CLUSTER['ALT_CLUSTERS'])}))"
+)
+
+
+def _settings(tmp_path: Path, **env: str) -> dict:
+    run = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        cwd=ROOT,
+        env={
+            **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")},
+            "DJANGO_SETTINGS_MODULE": "ocr_review.settings",
+            "DJANGO_DEBUG": "1",
+            "OCR_VAR_DIR": str(tmp_path),
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def test_embedded_default_is_sqlite_orm_broker_and_a_shared_file_cache(tmp_path):
+    got = _settings(tmp_path)
+    assert got["db"] == "django.db.backends.sqlite3" and got["broker"] == "orm"
+    assert got["cache"].endswith("FileBasedCache"), "shared by every process on the machine"
+
+
+def test_urls_switch_to_postgresql_redis_broker_and_redis_cache(tmp_path):
+    got = _settings(
+        tmp_path,
+        DATABASE_URL="postgresql://ocr:pw@127.0.0.1:5432/ocr",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+    )
+    assert got["db"] == "django.db.backends.postgresql" and got["broker"] == "redis"
+    assert got["cache"].endswith("RedisCache")
+
+
+def test_each_purpose_has_its_own_queue(tmp_path):
+    got = _settings(tmp_path, Q_NAME="bank")
+    assert got["queues"] == {
+        "recognition": "bank",
+        "webhooks": "bank-webhooks",
+        "background": "bank-background",
+    }
+    assert got["alt"] == ["bank-background", "bank-webhooks"]
