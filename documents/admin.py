@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.http import HttpResponse
 from django.template import Engine, RequestContext
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -118,14 +120,29 @@ class DocumentAdmin(admin.ModelAdmin):
     inlines = [PageInline, FieldInline, EventInline]
     actions = ["rerun_recognition"]
 
-    @admin.action(description=_("Re-run recognition"))
-    def rerun_recognition(self, request, queryset) -> None:
+    @admin.action(description=_("Re-run recognition…"))
+    def rerun_recognition(self, request, queryset) -> TemplateResponse | None:
+        """First a page that says what will happen per document; the re-run on confirmation."""
+        if request.POST.get("confirmed") != "yes":
+            return TemplateResponse(
+                request,
+                "admin/documents/rerun_confirm.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": _("Re-run recognition"),
+                    "rows": [(doc, services.rerun_preview(doc)) for doc in queryset],
+                    "action": "rerun_recognition",
+                    "action_checkbox_name": ACTION_CHECKBOX_NAME,
+                    "opts": self.model._meta,
+                },
+            )
         queued = sum(services.rerun_recognition(doc, actor=request.user) for doc in queryset)
         self.message_user(
             request,
             _("%(n)d document(s) queued for recognition.") % {"n": queued},
             messages.SUCCESS,
         )
+        return None
 
 
 @admin.register(Event)

@@ -84,3 +84,14 @@ def field_decided(
     return _record(
         field.document, kind, actor=actor, field=field, before=before, after=after, **detail
     )
+
+
+def field_reread(field: Field, *, raw_text: str, confidence: float) -> Event:
+    """A re-run read a field a clerk had decided: the human value stays, the reading is noted."""
+    return _record(
+        field.document,
+        "field_reread",
+        field=field,
+        after={"raw_text": raw_text, "confidence": round(confidence, 4)},
+        kept_value=field.value,
+    )

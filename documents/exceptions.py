@@ -44,6 +44,21 @@ class DecompressionBomb(IntakeError):
     http_status = 413
 
 
+class PageTooLarge(IntakeError):
+    """A PDF page so large that even at the lowest useful resolution it is over the pixel cap."""
+
+    code = "page_too_large"
+    http_status = 413
+
+
+class PdfTooComplex(IntakeError):
+    """Poppler could not read or render the PDF within its time or memory limit. The same file
+    would fail the same way again, so it is refused rather than retried."""
+
+    code = "pdf_too_complex"
+    http_status = 422
+
+
 class UnknownDocumentType(IntakeError):
     code = "unknown_document_type"
 

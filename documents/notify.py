@@ -1,4 +1,4 @@
-"""The one hook documents.transitions calls when a document is completed or fails.
+"""The one hook documents.transitions calls when a document is completed, fails or is reopened.
 
 It writes the webhook to the outbox inside the caller's transaction, so the event exists if and
 only if the status change committed, and delivery is queued after that commit.
@@ -20,9 +20,12 @@ _EVENT_TYPES: dict[str, WebhookEvent.Type] = {
 }
 
 
-def document_changed(document: Document) -> WebhookEvent | None:
-    """Outbox row for ``document`` in its new state, if its submitter gave a callback URL."""
-    event_type = _EVENT_TYPES.get(document.status)
+def document_changed(
+    document: Document, event_type: WebhookEvent.Type | None = None
+) -> WebhookEvent | None:
+    """Outbox row for ``document`` in its new state (or for ``event_type``, e.g. reopened), if its
+    submitter gave a callback URL."""
+    event_type = event_type or _EVENT_TYPES.get(document.status)
     if event_type is None or not document.callback_url or document.api_client_id is None:
         return None
     event_id = uuid.uuid4()

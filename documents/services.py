@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from ocr_review.tasking import enqueue_on_commit
 
@@ -14,7 +15,7 @@ from . import events, transitions
 from .exceptions import DocumentTypeNotAllowed, IdempotencyKeyReused, UnknownDocumentType
 from .files import sha256_bytes, validate
 from .limits import intake_limits
-from .models import ApiClient, Document, DocumentType
+from .models import HUMAN_DECIDED, ApiClient, Document, DocumentType
 
 _EXTENSIONS = {
     "image/jpeg": ".jpg",
@@ -136,8 +137,38 @@ def _earlier_submission(
     ).first()
 
 
+@dataclass(frozen=True)
+class RerunPreview:
+    """What a re-run of a document will do, said before it is asked for."""
+
+    kept: int  # confirmed or corrected by a clerk: value, status and history stay
+    leased: int  # held by a clerk right now: not touched at all
+    refreshed: int  # nobody decided them: read again
+    reopens: bool  # a completed document goes back to the queue (and its submitter is told)
+    notifies: bool  # the submitter gets document.reopened
+
+
+def rerun_preview(document: Document) -> RerunPreview:
+    fields = document.fields.all()
+    decided = fields.filter(status__in=HUMAN_DECIDED)
+    leased = fields.filter(claim__locked_until__gt=timezone.now()).exclude(status__in=HUMAN_DECIDED)
+    reopens = document.status == Document.Status.COMPLETED
+    return RerunPreview(
+        kept=decided.count(),
+        leased=leased.count(),
+        refreshed=fields.count() - decided.count() - leased.count(),
+        reopens=reopens,
+        notifies=reopens and bool(document.callback_url) and document.api_client_id is not None,
+    )
+
+
 def rerun_recognition(document: Document, *, actor=None) -> bool:
-    """Queue a fresh recognition (supervisor or admin action); fields are replaced, not added."""
+    """Queue a fresh recognition (supervisor or admin action).
+
+    Human work survives it: fields a clerk confirmed or corrected keep their value, status and
+    history (the new reading is recorded beside them), fields under a clerk's lease are not
+    touched; only fields nobody decided are read again (processing.run.store_result).
+    """
     with transaction.atomic():
         events.rerun_requested(document, actor=actor)
         if not transitions.requeue(document, actor=actor, reset_attempts=True):

@@ -14,7 +14,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from . import events, notify
-from .models import Document, Field
+from .models import Document, Field, WebhookEvent
 
 S = Document.Status
 UNFINISHED = (S.QUEUED, S.PROCESSING, S.NEEDS_REVIEW)
@@ -120,10 +120,14 @@ def requeue(
         changes["attempts"] = 0
     changes["watchdog_requeued_at"] = now if by_watchdog else None
     rerunnable = ~Q(status=S.PROCESSING) | Q(processing_started_at__lt=stale_before())
-    if not Document.objects.filter(rerunnable, pk=document.pk).update(**changes):
-        return False
-    document.refresh_from_db()
-    events.status_changed(document, before, S.QUEUED, actor=actor)
+    with transaction.atomic():
+        if not Document.objects.filter(rerunnable, pk=document.pk).update(**changes):
+            return False
+        document.refresh_from_db()
+        events.status_changed(document, before, S.QUEUED, actor=actor)
+        if before == S.COMPLETED:
+            # The integrator was told "completed"; it must hear that this no longer holds.
+            notify.document_changed(document, WebhookEvent.Type.REOPENED)
     return True
 
 

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.db.models import Count, Q
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
@@ -133,8 +133,19 @@ class DocumentDetailView(DocumentQuerysetMixin, DetailView):
 
 
 class RerunView(LoginRequiredMixin, UserPassesTestMixin, View):
+    """GET says what a re-run will do (what is kept, what is read again); POST does it."""
+
     def test_func(self) -> bool:
         return is_supervisor(self.request.user)
+
+    def get(self, request, pk: int):
+        document = get_object_or_404(documents_for(request.user), pk=pk)
+        preview = services.rerun_preview(document)
+        return render(
+            request,
+            "documents/rerun_confirm.html",
+            {"document": document, "preview": preview},
+        )
 
     def post(self, request, pk: int):
         document = get_object_or_404(documents_for(request.user), pk=pk)

@@ -1,5 +1,8 @@
 """Delivery of webhook events from the outbox: signed POSTs, retried with backoff, replayable.
 
+Where a POST may go (public addresses, or the operator's ``API_WEBHOOK_ALLOWED_NETWORKS``) and the
+overall deadline of one attempt (``API_WEBHOOK_DEADLINE_S``) are enforced by documents.netguard.
+
 Signature (also in the README): ``X-OCR-Signature: sha256=<hex>`` where ``<hex>`` is
 HMAC-SHA256, keyed with the client's webhook secret, of ``f"{X-OCR-Timestamp}.{raw body}"``.
 The body and the event id stay the same on every attempt; the timestamp is fresh each time, so
@@ -12,27 +15,30 @@ update; an event already delivered, or being delivered by another worker, is lef
 from __future__ import annotations
 
 import hmac
-import http.client
 import json
 import logging
 import time
-import urllib.error
-import urllib.request
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
+from django.core import checks
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from ocr_review.tasking import enqueue_on_commit
 
+from . import netguard
 from .models import WebhookDelivery, WebhookEvent
 
 log = logging.getLogger(__name__)
 E = WebhookEvent.Status
 USER_AGENT = "ocr_review-webhooks/1"
-_SNIPPET = 500
+# Only the start of a receiver's answer is kept: enough to tell "ok" from an error page.
+EXCERPT_CHARS = 200
+# Claim time beyond the delivery deadline (database writes before and after the POST).
+LEASE_MARGIN_S = 30.0
 
 
 def body_of(event: WebhookEvent) -> bytes:
@@ -64,13 +70,52 @@ def enqueue_delivery(event_pk: int, *, manual: bool = False) -> None:
         "documents.tasks.run_webhook_delivery",
         event_pk,
         manual,
+        queue="webhooks",
         group="webhooks",
         name=f"webhook-{event_pk}",
     )
 
 
-def _claim(event_pk: int, now) -> WebhookEvent | None:
-    lease = now + timedelta(seconds=settings.API_WEBHOOK_TIMEOUT_S * 3 + 30)
+def lease_seconds() -> float:
+    """How long an attempt holds its event: longer than the attempt can take, so another worker
+    never claims (and sends) the event while this one may still be sending it."""
+    return float(settings.API_WEBHOOK_DEADLINE_S) + LEASE_MARGIN_S
+
+
+def allowed_networks() -> netguard.AllowList:
+    return netguard.AllowList.parse(settings.API_WEBHOOK_ALLOWED_NETWORKS)
+
+
+@checks.register()
+def check_webhook_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """The delivery deadline is positive and shorter than the lease; the allow-list parses."""
+    errors: list[checks.CheckMessage] = []
+    deadline = float(settings.API_WEBHOOK_DEADLINE_S)
+    if not 0 < deadline < lease_seconds():
+        errors.append(
+            checks.Error(
+                f"API_WEBHOOK_DEADLINE_S={deadline:g} must be positive and shorter than the "
+                f"delivery lease ({lease_seconds():g} s), or an event could be sent twice.",
+                id="documents.E101",
+            )
+        )
+    if float(settings.API_WEBHOOK_TIMEOUT_S) > deadline:
+        errors.append(
+            checks.Warning(
+                f"API_WEBHOOK_TIMEOUT_S={settings.API_WEBHOOK_TIMEOUT_S:g} is longer than "
+                f"API_WEBHOOK_DEADLINE_S={deadline:g}: the deadline cuts every call first.",
+                id="documents.W102",
+            )
+        )
+    try:
+        allowed_networks()
+    except ValueError as exc:
+        errors.append(checks.Error(f"API_WEBHOOK_ALLOWED_NETWORKS: {exc}", id="documents.E103"))
+    return errors
+
+
+def _claim(event_pk: int, now: datetime) -> WebhookEvent | None:
+    lease = now + timedelta(seconds=lease_seconds())
     free = Q(locked_until__isnull=True) | Q(locked_until__lt=now)
     due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
     claimed = WebhookEvent.objects.filter(free, due, pk=event_pk, status=E.PENDING).update(
@@ -79,30 +124,6 @@ def _claim(event_pk: int, now) -> WebhookEvent | None:
     if not claimed:
         return None
     return WebhookEvent.objects.select_related("client").get(pk=event_pk)
-
-
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect is a failed delivery: the signed body is never sent anywhere else."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
-
-
-_opener = urllib.request.build_opener(_NoRedirects)
-
-
-def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str, str]:
-    """(status code, start of the response, error) of one POST."""
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-    try:
-        with _opener.open(request, timeout=settings.API_WEBHOOK_TIMEOUT_S) as response:
-            return response.status, response.read(2048).decode("utf-8", "replace"), ""
-    except urllib.error.HTTPError as exc:
-        snippet = exc.read(2048).decode("utf-8", "replace") if exc.fp else ""
-        return exc.code, snippet, f"HTTP {exc.code} {exc.reason}"
-    except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        return None, "", f"{type(exc).__name__}: {reason}"
 
 
 def deliver(event_pk: int, manual: bool = False) -> str:
@@ -115,8 +136,11 @@ def deliver(event_pk: int, manual: bool = False) -> str:
     client = event.client
     if client is None or not client.active:
         refusal = "Not sent: the API client was revoked or deleted."
-    elif not event.url.lower().startswith(("http://", "https://")):
-        refusal = "Not sent: the callback URL is not http(s)."
+    else:
+        try:
+            netguard.parse_url(event.url)
+        except netguard.Refused as exc:
+            refusal = f"Not sent: {exc}"
     if refusal:
         delivery = WebhookDelivery(
             event=event, attempt=event.attempts, manual=manual, started_at=now, error=refusal
@@ -134,7 +158,20 @@ def deliver(event_pk: int, manual: bool = False) -> str:
         "X-OCR-Signature": sign(client.webhook_secret, timestamp, body),
     }
     started = time.perf_counter()
-    code, snippet, error = _post(event.url, body, headers)
+    answer = netguard.post(
+        event.url,
+        body,
+        headers,
+        allowed=allowed_networks(),
+        deadline_s=float(settings.API_WEBHOOK_DEADLINE_S),
+        timeout_s=float(settings.API_WEBHOOK_TIMEOUT_S),
+        excerpt_chars=EXCERPT_CHARS,
+    )
+    code = answer.status
+    success = code is not None and 200 <= code < 300
+    error = "" if success else answer.error or f"HTTP {code} {answer.reason}".rstrip()
+    if code is not None and 300 <= code < 400:
+        error += " (redirects are not followed)"
     delivery = WebhookDelivery(
         event=event,
         attempt=event.attempts,
@@ -142,12 +179,11 @@ def deliver(event_pk: int, manual: bool = False) -> str:
         started_at=now,
         duration_ms=int((time.perf_counter() - started) * 1000),
         status_code=code,
-        response_snippet=snippet[:_SNIPPET],
-        error=error if not (code and 200 <= code < 300) else "",
-        success=bool(code and 200 <= code < 300),
+        response_snippet=answer.excerpt[:EXCERPT_CHARS],
+        error=error,
+        success=success,
     )
-    if not delivery.success and not delivery.error:
-        delivery.error = f"HTTP {code}"
+    # A refused address is retried like any failure: the operator may allow it, DNS may change.
     give_up = event.attempts >= settings.API_WEBHOOK_MAX_ATTEMPTS
     return _finish(event, delivery, error=delivery.error, give_up=give_up)
 
@@ -178,8 +214,16 @@ def _finish(event: WebhookEvent, delivery: WebhookDelivery, *, error: str, give_
     return "retry"
 
 
-def deliver_due(limit: int = 100) -> dict:
-    """Periodic sweeper (schedule_maintenance): every pending event whose retry time has come."""
+def deliver_due(limit: int = 100, budget_s: float | None = None) -> dict[str, int]:
+    """Periodic sweeper (schedule_maintenance): pending events whose retry time has come.
+
+    Starts no attempt that could run past ``budget_s`` seconds of sweeping (default: the
+    deadline plus half the lease margin), so a sweep of slow receivers ends well inside the
+    webhook task's timeout; what is left is still due and waits for the next sweep.
+    """
+    deadline = float(settings.API_WEBHOOK_DEADLINE_S)
+    budget = deadline + LEASE_MARGIN_S / 2 if budget_s is None else budget_s
+    started = time.monotonic()
     now = timezone.now()
     due = (
         WebhookEvent.objects.filter(status=E.PENDING, next_attempt_at__lte=now)
@@ -189,6 +233,8 @@ def deliver_due(limit: int = 100) -> dict:
     )
     outcomes: dict[str, int] = {}
     for pk in list(due):
+        if outcomes and time.monotonic() - started + deadline > budget:
+            break
         outcome = deliver(pk)
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     return outcomes

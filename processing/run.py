@@ -5,24 +5,22 @@ Imported by workers only (through processing.tasks), so web processes never load
 
 from __future__ import annotations
 
-import io
 import logging
 import time
 
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.db import transaction
 
 from documents import transitions
 from documents.exceptions import IntakeError
 from documents.files import render_pages
 from documents.limits import intake_limits
-from documents.models import Document, Field, Page, TextLine
+from documents.models import Document
 from documents.services import enqueue_recognition
 from recognition import loader
 from recognition.exceptions import ModelUnavailable
 
 from .reading import SpecInput, recognize_document
+from .store import store_result
 
 log = logging.getLogger(__name__)
 
@@ -85,67 +83,3 @@ def process_document(document_id: int) -> str:
     store_result(document, result, versions, render_s=render_s)
     transitions.finish_processing(document, seconds=time.perf_counter() - started)
     return "done"
-
-
-def _page_file(image) -> ContentFile:
-    buffer = io.BytesIO()
-    image.convert("RGB").save(buffer, "JPEG", quality=88, optimize=True)
-    return ContentFile(buffer.getvalue())
-
-
-def store_result(document: Document, result, versions: dict, *, render_s: float) -> None:
-    """Replace pages, lines and fields in one transaction: a re-run never duplicates them."""
-    specs = {s.key: s for s in document.document_type.fields.all()}
-    page_files = [_page_file(page.image) for page in result.pages]
-    old_files = [p.image.name for p in document.pages.all() if p.image.name]
-    with transaction.atomic():
-        document.fields.all().delete()
-        document.pages.all().delete()
-        pages = []
-        for index, (page, content) in enumerate(zip(result.pages, page_files)):
-            row = Page(
-                document=document,
-                index=index,
-                skew_angle=page.skew_angle,
-                width=page.image.width,
-                height=page.image.height,
-            )
-            row.image.save(f"doc{document.pk}-p{index}.jpg", content, save=False)
-            row.save()
-            pages.append(row)
-        TextLine.objects.bulk_create(
-            TextLine(
-                page=pages[line.page],
-                order=i,
-                box=list(line.box),
-                text=line.text,
-                confidence=round(line.confidence, 4),
-            )
-            for page in result.pages
-            for i, line in enumerate(page.lines)
-        )
-        Field.objects.bulk_create(
-            Field(
-                document=document,
-                spec=specs[f.key],
-                page=pages[f.page] if f.page is not None else None,
-                box=list(f.box) if f.box else None,
-                raw_text=f.raw_text,
-                value=f.value,
-                confidence=round(f.confidence, 4),
-                char_confidences=[round(c, 3) for c in f.char_confidences],
-                status=Field.Status.NEEDS_REVIEW if f.reasons else Field.Status.AUTO_ACCEPTED,
-                review_reasons=f.reasons,
-                model_version=versions[f.model],
-            )
-            for f in result.fields
-        )
-        Document.objects.filter(pk=document.pk).update(
-            page_count=len(pages),
-            model_versions={
-                k: {"id": v.pk, "sha256": v.sha256, "name": v.name} for k, v in versions.items()
-            },
-            timings={**result.timings, "render_s": round(render_s, 3)},
-        )
-    for name in old_files:
-        document.pages.model.image.field.storage.delete(name)

@@ -34,11 +34,20 @@ def text_bands(gray: np.ndarray) -> int:
     return bands + (run >= min_rows)
 
 
+def size_reason(width: int, height: int) -> str | None:
+    """Why an image of this size is more than a line, or None: needs only the size, so it is
+    asked of the header before any pixel is decoded."""
+    if height > MAX_HEIGHT or width > MAX_WIDTH:
+        return f"it is {width}x{height} pixels (a line is at most {MAX_WIDTH}x{MAX_HEIGHT})"
+    return None
+
+
 def page_reason(gray: np.ndarray) -> str | None:
     """Why ``gray`` looks like more than a line, or None when it is small enough to read."""
     height, width = gray.shape[:2]
-    if height > MAX_HEIGHT or width > MAX_WIDTH:
-        return f"it is {width}x{height} pixels (a line is at most {MAX_WIDTH}x{MAX_HEIGHT})"
+    reason = size_reason(width, height)
+    if reason:
+        return reason
     if height > _CHECK_LINES_ABOVE:
         lines = text_bands(gray)
         if lines > MAX_LINES:

@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from rest_framework import serializers
 
+from documents import netguard
 from documents.models import Document, DocumentType, FieldSpec
 from documents.serializers import (
     ModelVersionRefSerializer,
 )
 
 
-def _http_url(value: str) -> None:
-    if value and not value.lower().startswith(("http://", "https://")):
-        raise serializers.ValidationError("Use an http:// or https:// URL.")
+def _callback_url(value: str) -> None:
+    """http(s) only, and never an address webhooks may not reach (documents.netguard).
+
+    A host name is not looked up here: its addresses can change, so they are checked at every
+    delivery instead; IP literals and ``localhost`` are refused at once.
+    """
+    if not value:
+        return
+    try:
+        target = netguard.parse_url(value)
+        addresses = netguard.literal_addresses(target.host)
+        if addresses:
+            allowed = netguard.AllowList.parse(settings.API_WEBHOOK_ALLOWED_NETWORKS)
+            netguard.check_addresses(target.host, addresses, allowed)
+    except netguard.Refused as exc:
+        raise serializers.ValidationError(str(exc)) from None
 
 
 class SubmissionFieldsSerializer(serializers.Serializer):
@@ -31,8 +46,12 @@ class SubmissionFieldsSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
-        validators=[_http_url],
-        help_text="Receives a signed POST when the document is completed or fails.",
+        validators=[_callback_url],
+        help_text=(
+            "Receives a signed POST when the document is completed or fails. A public http(s) "
+            "address: private, loopback and link-local ones are refused unless the operator "
+            "allows them."
+        ),
     )
 
 

@@ -1,11 +1,12 @@
 """Document types with their field specs, what intake and recognition make of each upload, and
 the API clients and webhooks of upstream systems."""
 
-from .documents import Document, Event, Field, Page, TextLine
+from .documents import HUMAN_DECIDED, Document, Event, Field, Page, TextLine
 from .integrations import ApiClient, WebhookDelivery, WebhookEvent, _webhook_secret
 from .types import NUMERIC_KINDS, DocumentType, FieldKind, FieldSpec
 
 __all__ = [
+    "HUMAN_DECIDED",
     "NUMERIC_KINDS",
     "ApiClient",
     "Document",

@@ -191,6 +191,10 @@ class Field(models.Model):
         return [r.get("code", "") for r in self.review_reasons]
 
 
+# Statuses a clerk gave a field: a re-run keeps them.
+HUMAN_DECIDED = (Field.Status.CONFIRMED, Field.Status.CORRECTED)
+
+
 class Event(models.Model):
     """Append-only audit trail of documents and fields."""
 

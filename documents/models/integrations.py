@@ -85,6 +85,7 @@ class WebhookEvent(models.Model):
     class Type(models.TextChoices):
         COMPLETED = "document.completed", _("Document completed")
         FAILED = "document.failed", _("Document failed")
+        REOPENED = "document.reopened", _("Document reopened")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")

@@ -39,7 +39,9 @@ def api(api_client) -> APIClient:
 
 
 @pytest.fixture
-def receiver():
+def receiver(settings):
+    """A webhook endpoint on 127.0.0.1, which the operator allows (loopback is refused else)."""
+    settings.API_WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.1"]
     state = Receiver(url="")
 
     class Handler(BaseHTTPRequestHandler):

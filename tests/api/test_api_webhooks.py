@@ -20,13 +20,18 @@ from documents.models import Document, WebhookDelivery, WebhookEvent
 from reviews import services
 from tests.factories import document_with_fields
 
+pytestmark = pytest.mark.distributed
+
 SECRET = "loan-secret"  # the api_client fixture's webhook secret
 
 
 @pytest.fixture(autouse=True)
 def _deliver_inline(settings):
-    """Delivery tasks run in the test process, right after the commit that queued them."""
+    """Delivery tasks run in the test process, right after the commit that queued them, to the
+    receiver on 127.0.0.1 (a loopback address, refused unless the operator allows it)."""
     settings.OCR_TASKS_SYNC = True
+    settings.API_WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.1"]
+    settings.API_WEBHOOK_DEADLINE_S = 10.0
 
 
 @pytest.fixture

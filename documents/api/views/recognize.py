@@ -1,8 +1,9 @@
 """Synchronous recognition of one small image: a text line or a field crop.
 
 The one place where OCR runs inside a web request, so it is kept small: the image is checked
-(size, type, pixels, one line rather than a page) before the model is touched, and the model is
-loaded once per process by recognition.loader.
+(size, type, pixels, one line rather than a page) before the model is touched, its dimensions are
+read from the header before a pixel is decoded, and the model is loaded once per process by
+recognition.loader.
 """
 
 from __future__ import annotations
@@ -17,9 +18,16 @@ from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from documents.files import PDF, FileLimits, render_pages, sniff_content_type, validate
+from documents.files import (
+    PDF,
+    FileLimits,
+    image_dimensions,
+    render_pages,
+    sniff_content_type,
+    validate,
+)
 
-from ..crops import page_reason
+from ..crops import page_reason, size_reason
 from ..errors import ImageIsAPage, MissingFile, ModelUnavailable
 from ..serializers import (
     JsonRecognizeSerializer,
@@ -50,16 +58,27 @@ def line_limits() -> FileLimits:
 
 
 def read_line_image(data: bytes) -> np.ndarray:
-    """The image as grayscale, or the IntakeError / ImageIsAPage that says why not."""
+    """The image as grayscale, or the IntakeError / ImageIsAPage that says why not.
+
+    Its size is judged from the header first: an image over the pixel cap is refused (413
+    ``image_too_large``) and one larger than a line is pointed to the documents endpoint, both
+    before a pixel is decoded, so a small upload cannot make a web process unpack a huge image.
+    """
     if sniff_content_type(data) == PDF:
         raise ImageIsAPage(
             _("This is a PDF. Send whole documents to %(url)s; this endpoint reads one line.")
             % {"url": _USE_DOCUMENTS}
         )
-    content_type, _pages = validate(data, line_limits())
-    image = render_pages(data, content_type, line_limits())[0]
+    limits = line_limits()
+    _refuse_page(size_reason(*image_dimensions(data, limits)))
+    content_type, _pages = validate(data, limits)
+    image = render_pages(data, content_type, limits)[0]
     gray = np.asarray(image.convert("L"))
-    reason = page_reason(gray)
+    _refuse_page(page_reason(gray))
+    return gray
+
+
+def _refuse_page(reason: str | None) -> None:
     if reason:
         raise ImageIsAPage(
             _(
@@ -68,7 +87,6 @@ def read_line_image(data: bytes) -> np.ndarray:
             )
             % {"reason": reason, "url": _USE_DOCUMENTS}
         )
-    return gray
 
 
 class RecognizeView(ApiView):
@@ -98,7 +116,13 @@ class RecognizeView(ApiView):
             ),
             401: UNAUTHORIZED,
             403: FORBIDDEN,
-            413: error("Over 1 MB.", "file_too_large", "The file is 2.1 MB; the limit is 1 MB."),
+            413: error(
+                "Over 1 MB (`file_too_large`), or an image whose header claims more pixels than "
+                "the server's cap (`image_too_large`, refused before decoding), or a TIFF of "
+                "several pages (`too_many_pages`).",
+                "file_too_large",
+                "The file is 2.1 MB; the limit is 1 MB.",
+            ),
             415: error(
                 "Not a JPG, PNG, BMP or TIFF image.",
                 "unsupported_media_type",

@@ -1,0 +1,144 @@
+"""Writing a recognition result: pages, lines and fields in one transaction, human work kept.
+
+A first run creates everything. A re-run updates in place: pages by index, lines replaced, and each
+field by what happened to it since the last run:
+
+- confirmed or corrected by a clerk: value, status and history stay; the new OCR reading is stored
+  beside the human value (raw text, confidence, box) and recorded as a ``field_reread`` event;
+- held by a clerk right now (an active lease): not touched at all;
+- anything else (auto-accepted, waiting for review): read again.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from PIL import Image
+
+from documents import events
+from documents.models import HUMAN_DECIDED, Document, Field, Page, TextLine
+from recognition.models import ModelVersion
+
+from .reading import DocumentResult, FieldResult
+
+
+def _page_file(image: Image.Image) -> ContentFile[bytes]:
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, "JPEG", quality=88, optimize=True)
+    return ContentFile(buffer.getvalue())
+
+
+def _ocr_reading(
+    f: FieldResult, pages: list[Page], versions: Mapping[str, ModelVersion]
+) -> dict[str, Any]:
+    return {
+        "page": pages[f.page] if f.page is not None else None,
+        "box": list(f.box) if f.box else None,
+        "raw_text": f.raw_text,
+        "confidence": round(f.confidence, 4),
+        "char_confidences": [round(c, 3) for c in f.char_confidences],
+        "model_version": versions[f.model],
+    }
+
+
+def _routed(f: FieldResult) -> dict[str, Any]:
+    return {
+        "value": f.value,
+        "status": Field.Status.NEEDS_REVIEW if f.reasons else Field.Status.AUTO_ACCEPTED,
+        "review_reasons": f.reasons,
+    }
+
+
+def store_result(
+    document: Document,
+    result: DocumentResult,
+    versions: Mapping[str, ModelVersion],
+    *,
+    render_s: float,
+) -> dict[str, int]:
+    """Store ``result`` for ``document``; returns how many fields were created, read again, kept
+    (human decision) and left alone (leased)."""
+    specs = {s.key: s for s in document.document_type.fields.all()}
+    page_files = [_page_file(page.image) for page in result.pages]
+    now = timezone.now()
+    counts = {"created": 0, "refreshed": 0, "kept": 0, "leased": 0}
+    old_files: list[str] = []
+    with transaction.atomic():
+        existing_pages = {
+            p.index: p for p in Page.objects.select_for_update().filter(document=document)
+        }
+        pages: list[Page] = []
+        for index, (page, content) in enumerate(zip(result.pages, page_files)):
+            row = existing_pages.pop(index, None) or Page(document=document, index=index)
+            if row.image.name:
+                old_files.append(row.image.name)
+            row.skew_angle = page.skew_angle
+            row.width, row.height = page.image.width, page.image.height
+            row.image.save(f"doc{document.pk}-p{index}.jpg", content, save=False)
+            row.save()
+            pages.append(row)
+        for gone in existing_pages.values():
+            old_files.append(gone.image.name or "")
+            gone.delete()
+        TextLine.objects.filter(page__document=document).delete()
+        TextLine.objects.bulk_create(
+            TextLine(
+                page=pages[line.page],
+                order=i,
+                box=list(line.box),
+                text=line.text,
+                confidence=round(line.confidence, 4),
+            )
+            for page in result.pages
+            for i, line in enumerate(page.lines)
+        )
+        fields = {
+            f.spec.key: f
+            for f in Field.objects.select_for_update()
+            .filter(document=document)
+            .select_related("spec")
+        }
+        leased = set(
+            Field.objects.filter(document=document, claim__locked_until__gt=now).values_list(
+                "pk", flat=True
+            )
+        )
+        for f in result.fields:
+            reading = _ocr_reading(f, pages, versions)
+            held = fields.pop(f.key, None)
+            if held is None:
+                Field.objects.create(document=document, spec=specs[f.key], **reading, **_routed(f))
+                counts["created"] += 1
+            elif held.pk in leased:
+                counts["leased"] += 1
+            elif held.status in HUMAN_DECIDED:
+                Field.objects.filter(pk=held.pk).update(**reading, version=F("version") + 1)
+                events.field_reread(held, raw_text=f.raw_text, confidence=f.confidence)
+                counts["kept"] += 1
+            else:
+                Field.objects.filter(pk=held.pk).update(
+                    **reading, **_routed(f), version=F("version") + 1, updated_at=now
+                )
+                counts["refreshed"] += 1
+        # Fields of specs the type no longer has: undecided ones go, decisions stay on record.
+        Field.objects.filter(pk__in=[f.pk for f in fields.values()]).exclude(
+            status__in=HUMAN_DECIDED
+        ).exclude(pk__in=leased).delete()
+        Document.objects.filter(pk=document.pk).update(
+            page_count=len(pages),
+            model_versions={
+                k: {"id": v.pk, "sha256": v.sha256, "name": v.name} for k, v in versions.items()
+            },
+            timings={**result.timings, "render_s": round(render_s, 3)},
+        )
+    storage = Page.image.field.storage
+    for name in old_files:
+        if name:
+            storage.delete(name)
+    return counts
