@@ -11,7 +11,7 @@ import pytest
 from django.core.files.base import ContentFile
 from PIL import Image
 
-from documents import files, services
+from documents import files, pdf, services
 from documents.exceptions import (
     CorruptFile,
     DecompressionBomb,
@@ -164,8 +164,8 @@ def test_render_that_runs_past_its_time_fails_the_document_at_once(
 
 
 def test_render_that_needs_more_memory_than_allowed_is_refused_as_too_complex(monkeypatch):
-    monkeypatch.setattr(files, "_POPPLER_MEMORY_BASE", 64 * 2**20)
-    monkeypatch.setattr(files, "_POPPLER_BYTES_PER_PIXEL", 0)
+    monkeypatch.setattr(pdf, "_POPPLER_MEMORY_BASE", 64 * 2**20)
+    monkeypatch.setattr(pdf, "_POPPLER_BYTES_PER_PIXEL", 0)
     side = math.floor(72 * math.sqrt(55_000_000) / 150)
     with pytest.raises(PdfTooComplex) as info:
         render_pages(blank_pdf([(side, side)]), PDF, limits())
