@@ -1,0 +1,49 @@
+"""manage.py convert_ppocr: converts, checks, writes a checkpoint and an ONNX file that agree."""
+
+from __future__ import annotations
+
+from io import StringIO
+from pathlib import Path
+
+import pytest
+import torch
+from django.core.management import CommandError, call_command
+
+from recognition.engine.ppocr.checkpoint import load_checkpoint
+from recognition.engine.ppocr.reader import OnnxLineReader
+
+torch.set_num_threads(1)
+
+
+def test_convert_ppocr_writes_a_checkpoint_and_an_onnx_file_that_read_alike(
+    tmp_path: Path, samples: Path
+) -> None:
+    out = StringIO()
+    call_command(
+        "convert_ppocr",
+        out=tmp_path / "pp.pt",
+        onnx_out=tmp_path / "pp.onnx",
+        samples=samples / "real" / "lines",
+        check_lines=4,
+        stdout=out,
+    )
+    report = out.getvalue()
+    assert "rapidocr 3.10.0" in report and "Apache-2.0" in report
+    assert "torch vs source ONNX: 8 lines" in report
+    assert "torch vs exported ONNX" in report
+    ckpt = load_checkpoint(tmp_path / "pp.pt")
+    reader = OnnxLineReader(tmp_path / "pp.onnx")
+    assert ckpt.sha256 in report and reader.sha256 in report
+    assert reader.info == ckpt.info and not ckpt.info.provenance.modified
+
+
+def test_convert_ppocr_without_onnx_writes_only_the_checkpoint(tmp_path: Path) -> None:
+    call_command(
+        "convert_ppocr", out=tmp_path / "pp.pt", no_onnx=True, check_lines=2, stdout=StringIO()
+    )
+    assert [p.name for p in tmp_path.iterdir()] == ["pp.pt"]
+
+
+def test_convert_ppocr_refuses_an_unknown_model() -> None:
+    with pytest.raises(CommandError, match="unknown architecture"):
+        call_command("convert_ppocr", model="PP-OCRv9_rec_huge", stdout=StringIO())
