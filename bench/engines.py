@@ -25,7 +25,7 @@ WEIGHTS = ROOT / "recognition" / "weights"
 TESSDATA = Path(os.environ.get("TESSDATA_PREFIX", "/usr/share/tesseract-ocr/5/tessdata"))
 
 Engine = Callable[[Sequence[np.ndarray]], list[Decoded]]
-ENGINES = ("ours", "tesseract", "rapidocr")
+ENGINES = ("ours", "ours-numeric", "ppocr-v6-small", "tesseract", "rapidocr")
 
 # Spaces beside a CJK character or beside separators that carry no space in Chinese typesetting.
 _LOOSE = r"[^\x00-\x7f]|[:;,()]"
@@ -67,11 +67,25 @@ def _bgr(image: np.ndarray) -> np.ndarray:
 
 
 def ours(kind: str = "general", weights: Path | None = None) -> Engine:
-    from recognition.engine.predictor import Predictor
+    """The model the app ships for ``kind`` (recognition.registry.SHIPPED), served as the app
+    serves it: ONNX Runtime, one thread."""
+    from recognition.engine.readers import open_reader
+    from recognition.registry import SHIPPED
 
     cv2.setNumThreads(1)
-    predictor = Predictor.from_file(weights or WEIGHTS / f"{kind}.pt", threads=1)
-    return lambda images: predictor.recognize(list(images))
+    reader = open_reader(weights or WEIGHTS / SHIPPED[kind], threads=1)
+    return lambda images: reader.recognize(list(images))
+
+
+def ppocr_v6_small() -> Engine:
+    """PaddleOCR's PP-OCRv6 small as published (the ONNX file inside the pinned rapidocr wheel,
+    unconverted and unmodified), through our reader: the peer our general model starts from."""
+    from recognition.engine.ppocr.reader import OnnxLineReader
+    from recognition.engine.ppocr.source import find_model
+
+    cv2.setNumThreads(1)
+    reader = OnnxLineReader(find_model().path, threads=1)
+    return lambda images: reader.recognize(list(images))
 
 
 def tesseract(langs: str = "chi_sim+eng") -> Engine:
@@ -140,7 +154,13 @@ def rapidocr() -> Engine:
 
 
 def load(name: str) -> Engine:
-    factories = {"ours": ours, "tesseract": tesseract, "rapidocr": rapidocr}
+    factories: dict[str, Callable[[], Engine]] = {
+        "ours": ours,
+        "ours-numeric": lambda: ours("numeric"),
+        "ppocr-v6-small": ppocr_v6_small,
+        "tesseract": tesseract,
+        "rapidocr": rapidocr,
+    }
     if name not in factories:
         raise ValueError(f"unknown engine {name!r}: one of {', '.join(ENGINES)}")
     return factories[name]()

@@ -69,10 +69,11 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Before django_q: its `qcluster` command replaces django-q2's (clean shutdown on SIGTERM).
+    "processing",
     "django_q",
     "axes",
     "documents",
-    "processing",
     "recognition",
     "reviews",
     "demo",
@@ -241,6 +242,16 @@ OCR_MIN_FREE_DISK_MB = env_int("OCR_MIN_FREE_DISK_MB", 1024, minimum=0)
 # -- recognition ---------------------------------------------------------------------------------
 OCR_WEIGHTS_DIR = Path(env_str("OCR_WEIGHTS_DIR", str(BASE_DIR / "recognition" / "weights")))
 OCR_TORCH_THREADS = env_int("OCR_TORCH_THREADS", 1, minimum=1)
+# Registered model versions (shared by every worker machine) and the fixed evaluation sets.
+OCR_MODEL_STORE = Path(env_str("OCR_MODEL_STORE", str(MEDIA_ROOT / "models")))
+OCR_EVAL_DIR = Path(env_str("OCR_EVAL_DIR", str(VAR_DIR / "eval")))
+OCR_HELDOUT_LINES = env_int("OCR_HELDOUT_LINES", 1000, minimum=10)
+# Which model re-reads numeric fields (amounts, dates, IDs, accounts) from their value box:
+# "general" (PP-OCRv6: 95 % of real receipt numbers) or "numeric" (our CRNN: better on synthetic
+# bills, 32 % on real receipts; recognition/weights/MODEL_CARD.md).
+OCR_NUMERIC_FIELDS_MODEL = env_str("OCR_NUMERIC_FIELDS_MODEL", "general")
+if OCR_NUMERIC_FIELDS_MODEL not in ("general", "numeric"):
+    raise ImproperlyConfigured("OCR_NUMERIC_FIELDS_MODEL is general or numeric")
 # A worker whose model cannot be loaded gives its task back after this pause (seconds).
 OCR_MODEL_RETRY_S = env_float("OCR_MODEL_RETRY_S", 30.0)
 OCR_DEFAULT_THRESHOLD = env_float("OCR_DEFAULT_THRESHOLD", 0.90)

@@ -17,7 +17,7 @@ from PIL import Image
 from documents.rules import REASON_MISSING, FieldContext, build_rules, needs_review, run_rules
 from recognition.engine.charset import fold
 from recognition.engine.lines import find_lines
-from recognition.engine.predictor import Predictor
+from recognition.engine.readers import LineReader
 from recognition.engine.preprocess import ImageError, crop_box, deskew
 
 from .locate import Encoder, Located, OcrLine, SpecView, locate_fields
@@ -69,7 +69,7 @@ class DocumentResult:
 _VALUE_STRIP = " :：;；,，|"
 
 
-def read_pages(images: Sequence[Image.Image], general: Predictor) -> list[PageResult]:
+def read_pages(images: Sequence[Image.Image], general: LineReader) -> list[PageResult]:
     pages: list[PageResult] = []
     for index, image in enumerate(images):
         array, angle = deskew(np.asarray(image.convert("RGB"))[:, :, ::-1])
@@ -98,7 +98,7 @@ def read_pages(images: Sequence[Image.Image], general: Predictor) -> list[PageRe
 
 
 def _reread_numeric(
-    located: Located, page: PageResult, numeric: Predictor
+    located: Located, page: PageResult, numeric: LineReader
 ) -> tuple[str, float, tuple]:
     array = np.asarray(page.image.convert("L"))
     try:
@@ -115,7 +115,7 @@ def _reread_numeric(
 def read_fields(
     pages: list[PageResult],
     specs: Sequence[SpecInput],
-    numeric: Predictor,
+    numeric: LineReader,
     *,
     encode: Encoder | None = None,
     today: date | None = None,
@@ -176,8 +176,8 @@ def recognize_document(
     images: Sequence[Image.Image],
     specs: Sequence[SpecInput],
     *,
-    general: Predictor,
-    numeric: Predictor,
+    general: LineReader,
+    numeric: LineReader,
 ) -> DocumentResult:
     t0 = time.perf_counter()
     pages = read_pages(images, general)

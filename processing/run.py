@@ -51,7 +51,7 @@ def process_document(document_id: int) -> str:
     """
     try:
         general, general_version = loader.active_predictor("general")
-        numeric, numeric_version = loader.active_predictor("numeric")
+        numeric, numeric_version = loader.active_predictor(settings.OCR_NUMERIC_FIELDS_MODEL)
     except ModelUnavailable:
         if not settings.OCR_TASKS_SYNC:
             # Give the task back after a pause: another worker (or this one, once the model is

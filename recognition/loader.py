@@ -1,8 +1,9 @@
 """The active recognition models of this process: loaded once, swapped when a new version is active.
 
 Workers call :func:`active_predictor` per document; it reads the active ModelVersion row (one
-indexed query) and reuses the cached Predictor while the checkpoint's sha256 is unchanged, so an
-activation in the admin reaches every worker between two tasks without a restart.
+indexed query) and reuses the cached reader while the model file's sha256 is unchanged, so an
+activation in the admin reaches every worker between two tasks without a restart. Readers are
+cached by file, so two kinds served by one model share one session in memory.
 """
 
 from __future__ import annotations
@@ -12,44 +13,41 @@ import threading
 
 from django.conf import settings
 
-from .engine.checkpoint import CheckpointError
-from .engine.predictor import Predictor
+from .engine.readers import LineReader, open_reader
 from .exceptions import ModelUnavailable
 from .models import ModelVersion
 from .registry import active_version, checkpoint_path, file_problem
 
 log = logging.getLogger(__name__)
-_cache: dict[str, tuple[str, Predictor]] = {}
+_cache: dict[str, LineReader] = {}  # by the model file's sha256
 _lock = threading.Lock()
 _reported: set[str] = set()
 
 
-def active_predictor(kind: str) -> tuple[Predictor, ModelVersion]:
-    """The active ``kind`` model, loaded once per version; ModelUnavailable if it cannot be.
+def active_predictor(kind: str) -> tuple[LineReader, ModelVersion]:
+    """The active ``kind`` model, loaded once per file; ModelUnavailable if it cannot be.
 
     The reason is logged once per process (not once per document) with the file's path; the
     exception's message names no path, since it may reach API clients.
     """
     version = active_version(kind)
     with _lock:
-        cached = _cache.get(kind)
-        if cached is None or cached[0] != version.sha256:
+        reader = _cache.get(version.sha256)
+        if reader is None:
             problem = file_problem(version)
             try:
                 if problem:
                     raise ModelUnavailable(f"The active {kind} model ({version.name}): {problem}.")
-                predictor = Predictor.from_file(
-                    checkpoint_path(version), threads=settings.OCR_TORCH_THREADS
-                )
-            except (CheckpointError, ModelUnavailable) as exc:
-                _report_once(kind, version, str(exc))
+                reader = open_reader(checkpoint_path(version), threads=settings.OCR_TORCH_THREADS)
+            except Exception as exc:  # a damaged file fails in many ways; all mean "unavailable"
+                _report_once(kind, version, f"{type(exc).__name__}: {exc}")
                 raise ModelUnavailable(
                     f"The active {kind} model ({version.name}) cannot be loaded.", kind=kind
                 ) from exc
             log.info("loaded %s model %s", kind, version)
-            _cache[kind] = (version.sha256, predictor)
+            _cache[version.sha256] = reader
             _reported.discard(kind)
-        return _cache[kind][1], version
+        return reader, version
 
 
 def _report_once(kind: str, version: ModelVersion, reason: str) -> None:

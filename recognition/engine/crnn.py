@@ -15,7 +15,7 @@ from typing import Any
 import torch
 from torch import nn
 
-WIDTH_STRIDE = 4
+from .crnn_reader import WIDTH_STRIDE
 
 
 @dataclass(frozen=True)

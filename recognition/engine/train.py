@@ -38,13 +38,13 @@ class _Arch(TypedDict):
 
 ARCHS: dict[str, _Arch] = {
     "numeric": {"channels": (32, 48, 64, 64, 96, 96), "lstm_hidden": 96},
-    "general": {"channels": (32, 64, 128, 128, 192, 192), "lstm_hidden": 128},
 }
 
 
 @dataclass
 class TrainConfig:
-    kind: str = "numeric"  # numeric | general
+    # The CRNN is the numeric model only: the general model is PP-OCRv6 (engine/ppocr).
+    kind: str = "numeric"
     batch_size: int = 32
     lr: float = 1e-3
     min_lr: float = 5e-5
@@ -55,7 +55,6 @@ class TrainConfig:
     # (from_step, max_chars): short strings first so CTC leaves the all-blank plateau early.
     curriculum: list[tuple[int, int | None]] = field(default_factory=lambda: [(0, None)])
     strength: float = 1.0  # degradation strength
-    glyph_pretrain_steps: int = 0  # conv stack pre-trained as a glyph classifier (glyphs.py)
     eval_every: int = 500
     eval_lines: int = 600
     checkpoint_every_s: float = 300.0
@@ -64,19 +63,12 @@ class TrainConfig:
 
     @classmethod
     def for_kind(cls, kind: str, **overrides: Any) -> TrainConfig:
-        if kind == "general":
-            base = cls(
-                kind="general",
-                max_steps=200_000,
-                warmup_steps=1000,
-                glyph_pretrain_steps=1500,
-                curriculum=[(0, 3), (1500, 6), (4000, 10), (7000, None)],
-                eval_lines=600,
+        if kind != "numeric":
+            raise ValueError(
+                f"the CRNN trains the numeric model only, not {kind!r} "
+                "(the general model is fine-tuned by manage.py finetune_ppocr)"
             )
-        elif kind == "numeric":
-            base = cls(kind="numeric", max_steps=12_000, curriculum=[(0, 6), (800, None)])
-        else:
-            raise ValueError(f"unknown model kind {kind!r}")
+        base = cls(kind="numeric", max_steps=12_000, curriculum=[(0, 6), (800, None)])
         return replace(base, **overrides)
 
     def max_chars(self, step: int) -> int | None:
@@ -149,7 +141,6 @@ class Trainer:
         torch.set_num_threads(config.threads)
         self.step = 0
         self.best = -1.0
-        self.glyphs_done = False
         state: dict[str, Any] | None = None
         arch: CRNNConfig
         weights: dict[str, torch.Tensor] | None
@@ -159,7 +150,6 @@ class Trainer:
             state = ckpt.training_state
             self.step = state.get("step", 0)
             self.best = state.get("best", -1.0)
-            self.glyphs_done = state.get("glyphs_done", False)
             self.charset, arch, weights = ckpt.charset, ckpt.arch, ckpt.state_dict
         else:
             self.charset = charset_for(config.kind)
@@ -216,7 +206,6 @@ class Trainer:
                     "step": self.step,
                     "best": self.best,
                     "optimizer": self.optimizer.state_dict(),
-                    "glyphs_done": self.glyphs_done,
                 }
                 if training_state
                 else {},
@@ -232,18 +221,6 @@ class Trainer:
         last_save = time.monotonic()
         metrics: dict[str, float] = {}
         seen, window_start, losses = 0, time.monotonic(), []
-        if self.step == 0 and not self.glyphs_done and self.config.glyph_pretrain_steps:
-            from .glyphs import pretrain_features
-
-            pretrain_features(
-                self.model,
-                self.charset,
-                steps=self.config.glyph_pretrain_steps,
-                seed=self.config.seed,
-                log=tqdm.write,
-            )
-            self.glyphs_done = True
-            self.checkpoint("last.pt", {})
         seen, window_start = 0, time.monotonic()
         bar = tqdm(total=end, initial=self.step, dynamic_ncols=True, mininterval=5)
         self.model.train()
@@ -333,7 +310,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--kind", choices=("numeric", "general"), default="numeric")
+    parser.add_argument("--kind", choices=("numeric",), default="numeric")
     parser.add_argument("--out", default=None, help="run directory (default recognition/runs/KIND)")
     parser.add_argument(
         "--resume", action="store_true", help="continue from OUT/last.pt if present"

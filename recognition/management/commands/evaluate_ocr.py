@@ -7,7 +7,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from recognition.engine.evaluate import NUMERIC_CATEGORIES, evaluate, read_labels
-from recognition.engine.predictor import Predictor
+from recognition.engine.readers import open_reader
+from recognition.registry import SHIPPED
 
 
 class Command(BaseCommand):
@@ -43,10 +44,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         if opts["limit"]:
             lines = lines[: opts["limit"]]
-        paths = {
-            "numeric": Path(settings.OCR_WEIGHTS_DIR) / "numeric.pt",
-            "general": Path(settings.OCR_WEIGHTS_DIR) / "general.pt",
-        }
+        paths = {kind: Path(settings.OCR_WEIGHTS_DIR) / name for kind, name in SHIPPED.items()}
         for item in opts["checkpoint"]:
             kind, _, path = item.partition("=")
             if kind not in paths or not path:
@@ -54,7 +52,7 @@ class Command(BaseCommand):
             paths[kind] = Path(path)
         mode = opts["model"]
         needed = {"numeric", "general"} if mode == "auto" else {mode}
-        predictors = {k: Predictor.from_file(paths[k], threads=opts["threads"]) for k in needed}
+        predictors = {k: open_reader(paths[k], threads=opts["threads"] or 1) for k in needed}
 
         def recognizer_for(line):
             if mode == "auto":

@@ -8,10 +8,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from recognition import registry
-from recognition.engine.checkpoint import CheckpointError
+from recognition.engine.checkpoint import CheckpointError, load_checkpoint
+from recognition.engine.crnn_export import export_crnn_onnx
 from recognition.engine.finetune import FinetuneConfig, finetune, kinds_in
 from recognition.exceptions import RegistryError
-from recognition.loader import active_version, checkpoint_path
+from recognition.registry import active_version, training_path
 
 
 class Command(BaseCommand):
@@ -80,7 +81,12 @@ class Command(BaseCommand):
                     threads=opts["threads"],
                     seed=opts["seed"],
                 )
-                result = finetune(checkpoint_path(base), data, out, config)
+                if kind != "numeric":
+                    raise ValueError(
+                        "the general model is PP-OCRv6 (manage.py finetune_ppocr fine-tunes it); "
+                        "this command fine-tunes the numeric CRNN"
+                    )
+                result = finetune(training_path(base), data, out, config)
             except (ValueError, CheckpointError) as exc:
                 raise CommandError(f"{kind}: {exc}") from exc
             self.stdout.write(
@@ -113,7 +119,12 @@ class Command(BaseCommand):
             **result.data,
         }
         try:
-            version = registry.register(result.path, result.kind, base, summary)
+            # Workers serve the ONNX export (no torch); the checkpoint is kept beside it.
+            served = Path(result.path).with_suffix(".onnx")
+            export_crnn_onnx(load_checkpoint(result.path), served)
+            version = registry.register(
+                served, result.kind, base, summary, training_checkpoint=result.path
+            )
             heldout = registry.evaluate_version(version, registry.heldout_dir(result.kind))
             figures = {"heldout": heldout}
             if (data / "val" / "labels.tsv").is_file():

@@ -10,7 +10,7 @@ from recognition.engine import train
 
 class Command(BaseCommand):
     help = (
-        "Train a CRNN line recogniser (numeric or general) on synthetic bill lines. Resumable: "
+        "Train the numeric CRNN line recogniser on synthetic bill lines. Resumable: "
         "--resume continues from OUT/last.pt. Checkpoints every few minutes; best.pt holds the "
         "best held-out score."
     )
