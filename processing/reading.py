@@ -17,8 +17,8 @@ from PIL import Image
 from documents.rules import REASON_MISSING, FieldContext, build_rules, needs_review, run_rules
 from recognition.engine.charset import fold
 from recognition.engine.lines import find_lines
-from recognition.engine.readers import LineReader
 from recognition.engine.preprocess import ImageError, crop_box, deskew
+from recognition.engine.readers import LineReader
 
 from .locate import Encoder, Located, OcrLine, SpecView, locate_fields
 
