@@ -203,7 +203,7 @@ def main() -> None:
     from demo.loading import load_document_types
     from documents import services
     from documents.models import DocumentType, FieldSpec
-    from recognition import registry
+    from recognition import activation, registry
     from recognition.engine.finetune import FinetuneConfig, finetune, kinds_in
     from recognition.exceptions import ActivationRefused
     from reviews.export import ExportParams, export_corrections
@@ -256,11 +256,11 @@ def main() -> None:
         registry.evaluate_version(version, registry.heldout_dir(kind))
         registry.evaluate_version(version, data / "val", metric="validation")
         registry.evaluate_version(base[kind], data / "val", metric="validation")
-        gate = registry.check_gate(version)
+        gate = activation.check_gate(version)
         try:
-            record = registry.activate(version, supervisor)
+            record = activation.activate(version, supervisor)
         except ActivationRefused:
-            record = registry.activate(version, supervisor, override_reason="benchmark")
+            record = activation.activate(version, supervisor, override_reason="benchmark")
         base[kind].refresh_from_db()
         version.refresh_from_db()
         models[kind] = {

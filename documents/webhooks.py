@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from ocr_review.tasking import enqueue_on_commit
 
-from . import netguard
+from . import guarded_post, netguard
 from .models import WebhookDelivery, WebhookEvent
 
 log = logging.getLogger(__name__)
@@ -158,7 +158,7 @@ def deliver(event_pk: int, manual: bool = False) -> str:
         "X-OCR-Signature": sign(client.webhook_secret, timestamp, body),
     }
     started = time.perf_counter()
-    answer = netguard.post(
+    answer = guarded_post.post(
         event.url,
         body,
         headers,

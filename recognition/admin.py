@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ocr_review.admin_mixins import ReadOnlyAdminMixin
 
-from . import registry
+from . import activation, registry
 from .exceptions import ActivationRefused, RegistryError
 from .models import ModelActivation, ModelVersion
 
@@ -120,14 +120,14 @@ class ModelVersionAdmin(admin.ModelAdmin):
             return None
         version = queryset.get()
         try:
-            gate = registry.check_gate(version, evaluate_missing=False)
+            gate = activation.check_gate(version, evaluate_missing=False)
         except RegistryError as exc:
             self.message_user(request, exc.message, messages.ERROR)
             return None
         error = ""
         if "apply" in request.POST:
             try:
-                record = registry.activate(
+                record = activation.activate(
                     version,
                     request.user,
                     request.POST.get("override_reason", ""),
@@ -149,7 +149,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
                 return None
         return self._gate_page(request, gate, error)
 
-    def _gate_page(self, request, gate: registry.Gate, error: str) -> HttpResponse:
+    def _gate_page(self, request, gate: activation.Gate, error: str) -> HttpResponse:
         context = {
             **self.admin_site.each_context(request),
             "title": _("Activate %(name)s?") % {"name": gate.candidate},
@@ -170,7 +170,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
             return
         version = queryset.get()
         try:
-            registry.rollback(version, request.user)
+            activation.rollback(version, request.user)
         except (RegistryError, ActivationRefused) as exc:
             self.message_user(request, exc.message, messages.ERROR)
             return

@@ -1,8 +1,7 @@
-"""Model versions, Django side: register a checkpoint, evaluate it, activate it through the gate,
-roll back. Every switch of the active version writes a ModelActivation row.
+"""Model versions, Django side: the shipped and active versions, their files, registering a model
+file and scoring it on the fixed evaluation set (activation and its gate: ``activation.py``).
 
-The gate: a candidate may replace the active version of its kind only if its exact-line accuracy
-on the fixed evaluation set is at most ``GATE_TOLERANCE`` below the active version's. The fixed set
+The fixed set
 is the deterministic held-out synthetic set of ``manage.py make_line_set`` (held-out fonts, fixed
 seed) in ``var/eval/KIND-heldout``, written on first use. Both versions are scored on the same
 ``labels.tsv`` (its sha256 is kept with the figures, so a regenerated set is scored afresh). A
@@ -17,7 +16,7 @@ from __future__ import annotations
 import io
 import logging
 import shutil
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
@@ -25,21 +24,17 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ocr_review.roles import is_supervisor
 from ocr_review.tasking import enqueue_on_commit
 
 from .engine.files import atomic_write, file_sha256
-from .exceptions import ActivationRefused, ModelUnavailable, NotEvaluated, RegistryError
-from .models import ModelActivation, ModelVersion
+from .exceptions import ModelUnavailable, RegistryError
+from .models import ModelVersion
 
 # The engine (torch, OpenCV) is imported inside the functions that score or load a model, so the
 # admin can import this module in a web process without loading torch.
 
 log = logging.getLogger(__name__)
 
-# 0.2 points of exact lines: two lines in a thousand, below what two runs of one model on one
-# machine tell apart, well below what a clerk notices.
-GATE_TOLERANCE = 0.002
 
 # What each kind serves until another version is activated, and the PyTorch checkpoint it was
 # exported from. ppocr-v6-small.* are written at set-up by `manage.py convert_ppocr` from the
@@ -286,163 +281,3 @@ def evaluate_version(
         row.save(update_fields=["metrics"])
     version.metrics = row.metrics
     return figures
-
-
-def _heldout_figures(
-    version: ModelVersion, folder: Path, labels_sha: str, *, evaluate_missing: bool
-) -> dict:
-    known = (version.metrics or {}).get("heldout") or {}
-    if known.get("labels_sha256") == labels_sha and "exact" in known:
-        return known
-    if not evaluate_missing:
-        raise NotEvaluated(
-            f"{version.name} has no figures on the current fixed {version.kind} evaluation set "
-            "yet: evaluate it first (admin action “Evaluate on the fixed set”)."
-        )
-    return evaluate_version(version, folder, metric="heldout")
-
-
-# -- the gate, activation, rollback --------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Gate:
-    kind: str
-    candidate_id: int
-    candidate: str
-    candidate_exact: float
-    active_id: int | None
-    active: str | None
-    active_exact: float | None
-    lines: int
-    labels_sha256: str
-    tolerance: float = GATE_TOLERANCE
-
-    @property
-    def delta(self) -> float | None:
-        return None if self.active_exact is None else self.candidate_exact - self.active_exact
-
-    @property
-    def passed(self) -> bool:
-        # 1e-9: equal figures must pass however the floats were rounded on the way.
-        return self.delta is None or self.delta >= -self.tolerance - 1e-9
-
-    def message(self) -> str:
-        delta = self.delta
-        if self.active is None or delta is None:
-            return f"{self.candidate} is the first {self.kind} version: nothing to compare with."
-        verdict = "passes the gate" if self.passed else "is refused by the gate"
-        return (
-            f"{self.candidate} reads {self.candidate_exact:.2%} of the {self.lines} held-out "
-            f"{self.kind} lines exactly, the active {self.active} {self.active_exact:.2%} "
-            f"({delta * 100:+.2f} points; at most {self.tolerance * 100:.1f} worse allowed): "
-            f"it {verdict}."
-        )
-
-    def as_dict(self) -> dict:
-        return {**asdict(self), "passed": self.passed, "delta": self.delta}
-
-
-def check_gate(version: ModelVersion, *, evaluate_missing: bool = True) -> Gate:
-    """Compare ``version`` with the active version of its kind on the fixed evaluation set.
-
-    Figures already computed on the same set are reused; missing ones are computed here, or, with
-    ``evaluate_missing=False`` (web requests, which never run a model), NotEvaluated is raised.
-    """
-    if not evaluate_missing and not (eval_root() / f"{version.kind}-heldout").is_dir():
-        raise NotEvaluated(f"The fixed {version.kind} evaluation set has not been written yet.")
-    folder = heldout_dir(version.kind)
-    labels_sha = file_sha256(folder / "labels.tsv")
-    candidate = _heldout_figures(version, folder, labels_sha, evaluate_missing=evaluate_missing)
-    active_now = active_version(version.kind)
-    current = None if active_now.pk == version.pk else active_now
-    active = (
-        _heldout_figures(current, folder, labels_sha, evaluate_missing=evaluate_missing)
-        if current
-        else None
-    )
-    return Gate(
-        kind=version.kind,
-        candidate_id=version.pk,
-        candidate=version.name,
-        candidate_exact=candidate.get("exact", 0.0),
-        active_id=current.pk if current else None,
-        active=current.name if current else None,
-        active_exact=active.get("exact", 0.0) if active else None,
-        lines=candidate["lines"],
-        labels_sha256=labels_sha,
-    )
-
-
-def activate(
-    version: ModelVersion, user, override_reason: str = "", *, evaluate_missing: bool = True
-) -> ModelActivation:
-    """Make ``version`` the active one of its kind if it passes the gate, or if a supervisor gives
-    a reason to override a failed gate. Raises ActivationRefused otherwise."""
-    version.refresh_from_db()
-    if version.active:
-        raise RegistryError(f"{version.name} is already the active {version.kind} model.")
-    gate = check_gate(version, evaluate_missing=evaluate_missing)
-    reason = override_reason.strip()
-    action = ModelActivation.Action.ACTIVATE
-    if not gate.passed:
-        if not reason:
-            raise ActivationRefused(
-                gate.message() + " A supervisor can activate it anyway by giving a reason.",
-                gate=gate,
-            )
-        if not is_supervisor(user):
-            raise ActivationRefused(
-                gate.message() + " Only a supervisor can override the gate.", gate=gate
-            )
-        action = ModelActivation.Action.OVERRIDE
-    return _switch(version, user, action, gate=gate, reason=reason)
-
-
-def rollback(to_version: ModelVersion, user, reason: str = "") -> ModelActivation:
-    """Go back to a version that was active before; no gate (it already served)."""
-    to_version.refresh_from_db()
-    if to_version.active:
-        raise RegistryError(f"{to_version.name} is already the active {to_version.kind} model.")
-    if to_version.activated_at is None:
-        raise RegistryError(
-            f"{to_version.name} was never active, so there is nothing to roll back to: "
-            "activate it through the gate instead."
-        )
-    return _switch(to_version, user, ModelActivation.Action.ROLLBACK, gate=None, reason=reason)
-
-
-def _switch(
-    version: ModelVersion, user, action: str, *, gate: Gate | None, reason: str
-) -> ModelActivation:
-    path = checkpoint_path(version)
-    if not path.is_file() or file_sha256(path) != version.sha256:
-        raise RegistryError(
-            f"{path} is missing or is not the file registered as {version.name}: workers could "
-            "not load it."
-        )
-    now = timezone.now()
-    with transaction.atomic():
-        previous = (
-            ModelVersion.objects.select_for_update().filter(kind=version.kind, active=True).first()
-        )
-        if gate is not None and previous and gate.active_id not in (None, previous.pk):
-            raise RegistryError(
-                f"The active {version.kind} model changed to {previous.name} while the gate "
-                "was checked; check again."
-            )
-        if previous:
-            ModelVersion.objects.filter(pk=previous.pk).update(active=False)
-        ModelVersion.objects.filter(pk=version.pk).update(active=True, activated_at=now)
-        record = ModelActivation.objects.create(
-            kind=version.kind,
-            version=version,
-            previous=previous,
-            action=action,
-            gate=gate.as_dict() if gate else {},
-            override_reason=reason,
-            actor=user if getattr(user, "pk", None) else None,
-        )
-    version.refresh_from_db()
-    log.info("%s: %s is now the active %s model (was %s)", action, version, version.kind, previous)
-    return record

@@ -7,8 +7,8 @@ document type. Corrections are always all in; confirmed fields may be sampled
 A field without a box on a stored page image (a value the clerk typed for a field that was not
 found) has no crop and is counted apart.
 
-Crops are cut from the stored page image with ``preprocess.crop_box``, the same cut the numeric
-model reads at recognition, in grayscale. Labels are the decided values, exactly. File names are
+Crops are cut from the stored page image with ``preprocess.crop_box`` (the cut the pipeline reads
+again), in grayscale. Labels are the decided values, exactly. File names are
 opaque (``f<field id>.png``): no value, name or ID number ever reaches a file name. With
 ``mask_ids`` the digits of the provenance texts (the OCR reading before the decision) are masked
 too; the label never is.
@@ -22,7 +22,7 @@ Output folder:
                        folder format, read by evaluate_ocr, finetune_ocr and the registry
   train.txt, val.txt   (paddle) crop_path<TAB>text, as PaddleOCR's SimpleDataSet reads
   corrections.jsonl    (jsonl) one record per crop with provenance
-  corrections.csv      (csv) the same columns
+  corrections.csv      (csv) the same columns, formula-like cells escaped (documents.cells)
 """
 
 from __future__ import annotations
@@ -166,9 +166,7 @@ def parse_percent(text: str | float) -> float:
 
 
 def parse_formats(values: list[str] | str | None) -> tuple[str, ...]:
-    if not values:
-        return FORMATS
-    items = [values] if isinstance(values, str) else values
+    items = [values] if isinstance(values, str) else values or list(FORMATS)
     formats = tuple(dict.fromkeys(f.strip() for v in items for f in v.split(",") if f.strip()))
     unknown = set(formats) - set(FORMATS)
     if unknown:

@@ -22,7 +22,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from documents import netguard, webhooks
+from documents import guarded_post, netguard, webhooks
 from documents.models import WebhookDelivery, WebhookEvent
 from tests.factories import png
 
@@ -423,11 +423,11 @@ def test_https_uses_the_host_name_for_sni_and_the_certificate(connects, dns, tls
     trust = ssl.create_default_context(cafile=str(cert))
     allowed = netguard.AllowList.parse(["127.0.0.1"])
     limits = {"allowed": allowed, "deadline_s": 5.0, "timeout_s": 5.0, "context": trust}
-    answer = netguard.post(server.url, b"{}", {}, **limits)
+    answer = guarded_post.post(server.url, b"{}", {}, **limits)
     assert (answer.status, answer.error) == (200, "")
     assert sni == ["hooks.bank.test"]
     assert server.requests[0]["host"] == f"hooks.bank.test:{server.port}"
 
-    wrong = netguard.post(f"https://other.bank.test:{server.port}/hook", b"{}", {}, **limits)
+    wrong = guarded_post.post(f"https://other.bank.test:{server.port}/hook", b"{}", {}, **limits)
     assert wrong.status is None and "CERTIFICATE_VERIFY_FAILED" in wrong.error
     assert len(server.requests) == 1

@@ -14,7 +14,7 @@ from demo.render import Bill, render_bill
 from documents import services
 from documents.models import NUMERIC_KINDS, Document, DocumentType, Field
 from documents.rules import fold_text
-from recognition import registry
+from recognition import activation, registry
 from recognition.engine.finetune import FinetuneConfig, finetune, model_kind_for, read_split
 from recognition.exceptions import ActivationRefused
 from recognition.models import ModelActivation
@@ -104,14 +104,14 @@ def test_clerk_decisions_become_a_model_that_reads_the_next_bill(
 
     # Activated through the gate: a tiny fine-tune may come out a little worse, and then only a
     # supervisor's reason gets it through.
-    gate = registry.check_gate(version)
+    gate = activation.check_gate(version)
     if gate.passed:
-        record = registry.activate(version, clerk)
+        record = activation.activate(version, clerk)
         assert record.action == ModelActivation.Action.ACTIVATE
     else:
         with pytest.raises(ActivationRefused, match="refused by the gate"):
-            registry.activate(version, supervisor)
-        record = registry.activate(version, supervisor, override_reason="end-to-end test run")
+            activation.activate(version, supervisor)
+        record = activation.activate(version, supervisor, override_reason="end-to-end test run")
         assert record.override_reason == "end-to-end test run"
     assert registry.active_version("numeric") == version
 

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from documents.models import Field
-from recognition import loader, registry
+from recognition import activation, loader, registry
 from recognition.engine.charset import numeric_charset
 from recognition.engine.files import file_sha256
 from recognition.engine.synth import write_line_set
@@ -56,7 +56,7 @@ def test_gate_refuses_a_version_worse_than_the_active_one_without_a_reason(
     fixed_eval, damaged, shipped, supervisor
 ):
     with pytest.raises(ActivationRefused, match="refused by the gate") as refused:
-        registry.activate(damaged, supervisor)
+        activation.activate(damaged, supervisor)
 
     gate = refused.value.gate
     assert not gate.passed and gate.lines == 80
@@ -70,14 +70,14 @@ def test_gate_refuses_a_version_worse_than_the_active_one_without_a_reason(
 
 def test_a_clerk_cannot_override_the_gate(fixed_eval, damaged, shipped, clerk):
     with pytest.raises(ActivationRefused, match="Only a supervisor"):
-        registry.activate(damaged, clerk, override_reason="trust me")
+        activation.activate(damaged, clerk, override_reason="trust me")
     assert registry.active_version("numeric") == shipped
 
 
 def test_a_supervisor_overrides_the_gate_with_a_recorded_reason(
     fixed_eval, damaged, shipped, supervisor
 ):
-    record = registry.activate(damaged, supervisor, override_reason="  urgent font fix  ")
+    record = activation.activate(damaged, supervisor, override_reason="  urgent font fix  ")
 
     assert registry.active_version("numeric") == damaged
     assert (record.action, record.override_reason) == ("override", "urgent font fix")
@@ -88,7 +88,7 @@ def test_a_supervisor_overrides_the_gate_with_a_recorded_reason(
 def test_a_version_reading_as_well_as_the_active_one_passes_the_gate(
     fixed_eval, twin, shipped, clerk
 ):
-    record = registry.activate(twin, clerk)
+    record = activation.activate(twin, clerk)
 
     assert record.action == "activate" and record.gate["passed"] is True
     assert record.gate["delta"] == 0.0
@@ -100,8 +100,8 @@ def test_a_version_reading_as_well_as_the_active_one_passes_the_gate(
 def test_rollback_returns_to_an_earlier_version_and_is_recorded(
     fixed_eval, twin, shipped, supervisor
 ):
-    registry.activate(twin, supervisor)
-    record = registry.rollback(shipped, supervisor)
+    activation.activate(twin, supervisor)
+    record = activation.rollback(shipped, supervisor)
 
     assert registry.active_version("numeric") == shipped
     assert (record.action, record.previous, record.version) == ("rollback", twin, shipped)
@@ -113,16 +113,16 @@ def test_rollback_returns_to_an_earlier_version_and_is_recorded(
 
 def test_rollback_to_a_version_that_never_served_is_refused(damaged, supervisor):
     with pytest.raises(RegistryError, match="never active"):
-        registry.rollback(damaged, supervisor)
+        activation.rollback(damaged, supervisor)
 
 
 def test_a_version_whose_file_was_replaced_cannot_be_activated(
     fixed_eval, twin, supervisor, damaged_numeric
 ):
-    registry.check_gate(twin)
+    activation.check_gate(twin)
     Path(registry.checkpoint_path(twin)).write_bytes(damaged_numeric.read_bytes())
     with pytest.raises(RegistryError, match="not the file registered"):
-        registry.activate(twin, supervisor)
+        activation.activate(twin, supervisor)
 
 
 def test_workers_pick_up_the_new_active_version_without_a_restart(
@@ -131,13 +131,13 @@ def test_workers_pick_up_the_new_active_version_without_a_restart(
     before, version = loader.active_predictor("numeric")
     assert (version, before.sha256) == (shipped, shipped.sha256)
 
-    registry.activate(twin, supervisor)
+    activation.activate(twin, supervisor)
     after, version = loader.active_predictor("numeric")
     assert (version, after.sha256) == (twin, twin.sha256)
     assert after is not before
     assert loader.active_predictor("numeric")[0] is after, "loaded once, then reused"
 
-    registry.rollback(shipped, supervisor)
+    activation.rollback(shipped, supervisor)
     assert loader.active_predictor("numeric")[0].sha256 == shipped.sha256
 
 
@@ -165,7 +165,7 @@ def test_the_dashboard_compares_the_fields_each_version_read(
         slip, {"amount": ("1.00", 0.99, []), "payer_account": ("1", 0.99, [])}
     )
     Field.objects.filter(document=old).update(model_version=shipped)
-    registry.activate(twin, supervisor)
+    activation.activate(twin, supervisor)
     new = document_with_fields(slip, {"amount": ("2.00", 0.5, ["low_confidence"])})
     Field.objects.filter(document=new).update(model_version=twin)
 
@@ -221,18 +221,18 @@ def test_admin_asks_for_an_evaluation_instead_of_running_a_model_in_the_request(
     damaged.refresh_from_db()
     shipped.refresh_from_db()
     assert damaged.metric("heldout") is not None and shipped.metric("heldout") is not None
-    assert not registry.check_gate(damaged, evaluate_missing=False).passed
+    assert not activation.check_gate(damaged, evaluate_missing=False).passed
 
 
 def test_the_gate_never_runs_a_model_when_told_not_to(fixed_eval, damaged):
     with pytest.raises(NotEvaluated, match="evaluate it first"):
-        registry.check_gate(damaged, evaluate_missing=False)
+        activation.check_gate(damaged, evaluate_missing=False)
 
 
 def test_admin_rolls_back_and_never_edits_the_active_flag_by_hand(
     fixed_eval, twin, shipped, admin_user, client
 ):
-    registry.activate(twin, admin_user)
+    activation.activate(twin, admin_user)
     client.force_login(admin_user)
     page = _action(client, "rollback_to", shipped).content.decode()
     assert "Rolled back" in page

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from recognition import registry
+from recognition import activation, registry
 from recognition.engine.checkpoint import CheckpointError, load_checkpoint
 from recognition.engine.crnn_export import export_crnn_onnx
 from recognition.engine.finetune import FinetuneConfig, finetune, kinds_in
@@ -131,7 +131,7 @@ class Command(BaseCommand):
                 figures["validation"] = registry.evaluate_version(
                     version, data / "val", metric="validation"
                 )
-            gate = registry.check_gate(version)
+            gate = activation.check_gate(version)
         except RegistryError as exc:
             raise CommandError(exc.message) from exc
         self.stdout.write(
