@@ -6,6 +6,7 @@ Defaults run everything embedded (SQLite in WAL mode + django-q2's ORM broker). 
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -222,8 +223,15 @@ MEDIA_URL = "/media/"
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded files, page images and export archives go through Django's storage API only: a shared
+# folder by default (MEDIA_ROOT, e.g. NFS for many machines), or an object store with no code
+# change, e.g. OCR_FILE_STORAGE=storages.backends.s3.S3Storage (pip install django-storages[s3])
+# and OCR_FILE_STORAGE_OPTIONS='{"bucket_name": "ocr", "endpoint_url": "https://s3.bank.internal"}'.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": env_str("OCR_FILE_STORAGE", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": json.loads(env_str("OCR_FILE_STORAGE_OPTIONS", "{}")),
+    },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True

@@ -134,7 +134,7 @@ class ExportJobAdmin(admin.ModelAdmin):
     def download(self, obj: ExportJob) -> str:
         if obj.status == ExportJob.Status.FAILED:
             return format_html("<span title='{}'>failed</span>", obj.error)
-        if jobs.archive_path(obj) is None:
+        if not jobs.archive_exists(obj):
             return "—"
         url = reverse("admin:reviews_exportjob_download", args=[obj.pk])
         return format_html('<a href="{}">{}</a>', url, _("Download zip"))
@@ -154,12 +154,10 @@ class ExportJobAdmin(admin.ModelAdmin):
         job = get_object_or_404(ExportJob, pk=pk)
         if not self.has_view_permission(request, job):
             raise PermissionDenied
-        archive = jobs.archive_path(job)
+        archive = jobs.open_archive(job)
         if archive is None:
             raise Http404("This export has no archive (yet).")
-        response = FileResponse(
-            open(archive, "rb"), as_attachment=True, filename=f"corrections-{job.pk}.zip"
-        )
+        response = FileResponse(archive, as_attachment=True, filename=f"corrections-{job.pk}.zip")
         response["Cache-Control"] = "private, no-store"
         return response
 

@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import logging
 import shutil
+import tempfile
 import zipfile
 from datetime import timedelta
 from pathlib import Path
 from typing import IO
 
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from ocr_review.tasking import enqueue_on_commit
-from recognition.engine.files import atomic_write
 
 from .export import ExportParams, export_corrections
 from .models import ExportJob
@@ -27,9 +29,12 @@ from .models import ExportJob
 log = logging.getLogger(__name__)
 
 
-def exports_root() -> Path:
-    """Under MEDIA_ROOT: private (never served as static files), shared by every worker machine."""
-    return Path(settings.MEDIA_ROOT) / "exports"
+ARCHIVES = "exports"  # folder of the archives in the default storage (never served publicly)
+
+
+def work_root() -> Path:
+    """Local scratch space of the worker that builds an export; the zip then goes to storage."""
+    return Path(settings.VAR_DIR) / "export-work"
 
 
 def request_export(params: ExportParams, user) -> ExportJob:
@@ -65,11 +70,11 @@ def run_job(job_id: int) -> str:
     if not claimed:
         return "skipped"
     job = ExportJob.objects.get(pk=job_id)
-    work = exports_root() / f"job-{job.pk}"
+    work = work_root() / f"job-{job.pk}"
     try:
         shutil.rmtree(work, ignore_errors=True)
         result = export_corrections(ExportParams.from_json(job.params), work)
-        archive = _zip(work, exports_root() / f"corrections-{job.pk}.zip", f"corrections-{job.pk}")
+        archive = _store_zip(work, f"corrections-{job.pk}")
     except Exception as exc:
         log.exception("corrections export %s failed", job.pk)
         ExportJob.objects.filter(pk=job.pk).update(
@@ -82,25 +87,36 @@ def run_job(job_id: int) -> str:
         shutil.rmtree(work, ignore_errors=True)
     ExportJob.objects.filter(pk=job.pk).update(
         status=ExportJob.Status.DONE,
-        archive=str(archive.relative_to(settings.MEDIA_ROOT)),
+        archive=archive,
         counts=result.counts,
         finished_at=timezone.now(),
     )
     return "done"
 
 
-def archive_path(job: ExportJob) -> Path | None:
-    if job.status != ExportJob.Status.DONE or not job.archive:
+def archive_exists(job: ExportJob) -> bool:
+    return job.status == ExportJob.Status.DONE and bool(job.archive) and (
+        default_storage.exists(job.archive)
+    )
+
+
+def open_archive(job: ExportJob) -> IO[bytes] | None:
+    """The job's zip from the default storage (a shared folder or an object store), or None."""
+    if not archive_exists(job):
         return None
-    path = Path(settings.MEDIA_ROOT) / job.archive
-    return path if path.is_file() else None
+    return default_storage.open(job.archive, "rb")
 
 
-def _zip(folder: Path, target: Path, prefix: str) -> Path:
-    def write(fh: IO[bytes]) -> None:
+def _store_zip(folder: Path, name: str) -> str:
+    """Zip ``folder`` into the default storage as ARCHIVES/<name>.zip (replacing an earlier one);
+    returns the stored name."""
+    with tempfile.TemporaryFile() as fh:
         with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
             for path in sorted(folder.rglob("*")):
                 if path.is_file():
-                    zf.write(path, f"{prefix}/{path.relative_to(folder)}")
-
-    return atomic_write(target, write)
+                    zf.write(path, f"{name}/{path.relative_to(folder)}")
+        fh.seek(0)
+        target = f"{ARCHIVES}/{name}.zip"
+        if default_storage.exists(target):
+            default_storage.delete(target)
+        return default_storage.save(target, File(fh))

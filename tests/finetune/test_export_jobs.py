@@ -112,9 +112,9 @@ def test_second_delivery_of_an_export_task_does_nothing_and_run_again_replaces_t
         jobs.queue_job(job)
     job.refresh_from_db()
     assert job.status == ExportJob.Status.DONE and job.counts["exported"] == 3
-    archive = zipfile.ZipFile(jobs.archive_path(job))
+    archive = zipfile.ZipFile(jobs.open_archive(job))
     assert sum(n.endswith(".png") for n in archive.namelist()) == 3
-    assert not (jobs.exports_root() / f"job-{job.pk}").exists(), "work folder cleaned up"
+    assert not (jobs.work_root() / f"job-{job.pk}").exists(), "work folder cleaned up"
 
 
 def test_a_failing_export_job_records_why(db):
@@ -123,7 +123,7 @@ def test_a_failing_export_job_records_why(db):
     job.refresh_from_db()
     assert job.status == ExportJob.Status.FAILED
     assert "pdf" in job.error
-    assert jobs.archive_path(job) is None
+    assert jobs.open_archive(job) is None
 
 
 def test_a_decided_field_is_exported_once_even_after_its_document_is_read_again(
