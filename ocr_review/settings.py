@@ -254,6 +254,9 @@ OCR_TORCH_THREADS = env_int("OCR_TORCH_THREADS", 1, minimum=1)
 OCR_MODEL_STORE = Path(env_str("OCR_MODEL_STORE", str(MEDIA_ROOT / "models")))
 OCR_EVAL_DIR = Path(env_str("OCR_EVAL_DIR", str(VAR_DIR / "eval")))
 OCR_HELDOUT_LINES = env_int("OCR_HELDOUT_LINES", 1000, minimum=10)
+# A version is activated only if no worse on the fixed synthetic set AND, when this names a line
+# folder (e.g. the val/ split of a corrections export), on those held-out real corrected crops.
+OCR_GATE_REAL_LINES = env_str("OCR_GATE_REAL_LINES", "")
 # Which model re-reads numeric fields (amounts, dates, IDs, accounts) from their value box:
 # "general" (PP-OCRv6: 95 % of real receipt numbers) or "numeric" (our CRNN: better on synthetic
 # bills, 32 % on real receipts; recognition/weights/MODEL_CARD.md).

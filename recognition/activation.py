@@ -8,6 +8,7 @@ import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -25,18 +26,31 @@ log = logging.getLogger(__name__)
 GATE_TOLERANCE = 0.002
 
 
-def _heldout_figures(
-    version: ModelVersion, folder: Path, labels_sha: str, *, evaluate_missing: bool
+def _figures(
+    version: ModelVersion,
+    folder: Path,
+    labels_sha: str,
+    *,
+    evaluate_missing: bool,
+    metric: str = "heldout",
 ) -> dict:
-    known = (version.metrics or {}).get("heldout") or {}
+    known = (version.metrics or {}).get(metric) or {}
     if known.get("labels_sha256") == labels_sha and "exact" in known:
         return known
     if not evaluate_missing:
         raise NotEvaluated(
-            f"{version.name} has no figures on the current fixed {version.kind} evaluation set "
+            f"{version.name} has no figures on the current {metric} {version.kind} evaluation set "
             "yet: evaluate it first (admin action “Evaluate on the fixed set”)."
         )
-    return evaluate_version(version, folder, metric="heldout")
+    return evaluate_version(version, folder, metric=metric)
+
+
+def real_gate_dir() -> Path | None:
+    """The held-out split of real corrected crops the gate also compares on, if configured:
+    settings.OCR_GATE_REAL_LINES, e.g. the val/ folder of a corrections export (split by document,
+    so its documents never reach a training split)."""
+    folder = settings.OCR_GATE_REAL_LINES
+    return Path(folder) if folder and (Path(folder) / "labels.tsv").is_file() else None
 
 
 # -- the gate, activation, rollback --------------------------------------------------------------
@@ -54,30 +68,53 @@ class Gate:
     lines: int
     labels_sha256: str
     tolerance: float = GATE_TOLERANCE
+    # The same comparison on held-out real corrected crops, when configured (real_gate_dir).
+    real_set: str = ""
+    real_lines: int = 0
+    real_candidate_exact: float | None = None
+    real_active_exact: float | None = None
 
     @property
     def delta(self) -> float | None:
         return None if self.active_exact is None else self.candidate_exact - self.active_exact
 
     @property
+    def real_delta(self) -> float | None:
+        if self.real_candidate_exact is None or self.real_active_exact is None:
+            return None
+        return self.real_candidate_exact - self.real_active_exact
+
+    @property
     def passed(self) -> bool:
         # 1e-9: equal figures must pass however the floats were rounded on the way.
-        return self.delta is None or self.delta >= -self.tolerance - 1e-9
+        return all(d is None or d >= -self.tolerance - 1e-9 for d in (self.delta, self.real_delta))
 
     def message(self) -> str:
         delta = self.delta
         if self.active is None or delta is None:
             return f"{self.candidate} is the first {self.kind} version: nothing to compare with."
         verdict = "passes the gate" if self.passed else "is refused by the gate"
+        real = ""
+        if self.real_delta is not None:
+            real = (
+                f"; on {self.real_lines} held-out real corrected crops "
+                f"{self.real_candidate_exact:.2%} against {self.real_active_exact:.2%} "
+                f"({self.real_delta * 100:+.2f} points)"
+            )
         return (
             f"{self.candidate} reads {self.candidate_exact:.2%} of the {self.lines} held-out "
             f"{self.kind} lines exactly, the active {self.active} {self.active_exact:.2%} "
-            f"({delta * 100:+.2f} points; at most {self.tolerance * 100:.1f} worse allowed): "
-            f"it {verdict}."
+            f"({delta * 100:+.2f} points){real}; at most {self.tolerance * 100:.1f} worse allowed "
+            f"on each: it {verdict}."
         )
 
     def as_dict(self) -> dict:
-        return {**asdict(self), "passed": self.passed, "delta": self.delta}
+        return {
+            **asdict(self),
+            "passed": self.passed,
+            "delta": self.delta,
+            "real_delta": self.real_delta,
+        }
 
 
 def check_gate(version: ModelVersion, *, evaluate_missing: bool = True) -> Gate:
@@ -90,14 +127,28 @@ def check_gate(version: ModelVersion, *, evaluate_missing: bool = True) -> Gate:
         raise NotEvaluated(f"The fixed {version.kind} evaluation set has not been written yet.")
     folder = heldout_dir(version.kind)
     labels_sha = file_sha256(folder / "labels.tsv")
-    candidate = _heldout_figures(version, folder, labels_sha, evaluate_missing=evaluate_missing)
+    candidate = _figures(version, folder, labels_sha, evaluate_missing=evaluate_missing)
     active_now = active_version(version.kind)
     current = None if active_now.pk == version.pk else active_now
     active = (
-        _heldout_figures(current, folder, labels_sha, evaluate_missing=evaluate_missing)
+        _figures(current, folder, labels_sha, evaluate_missing=evaluate_missing)
         if current
         else None
     )
+    real: dict = {}
+    real_folder = real_gate_dir()
+    if real_folder is not None and current is not None:
+        real_sha = file_sha256(real_folder / "labels.tsv")
+        on_real = [
+            _figures(v, real_folder, real_sha, evaluate_missing=evaluate_missing, metric="real")
+            for v in (version, current)
+        ]
+        real = {
+            "real_set": str(real_folder),
+            "real_lines": on_real[0].get("lines", 0),
+            "real_candidate_exact": on_real[0].get("exact", 0.0),
+            "real_active_exact": on_real[1].get("exact", 0.0),
+        }
     return Gate(
         kind=version.kind,
         candidate_id=version.pk,
@@ -108,6 +159,7 @@ def check_gate(version: ModelVersion, *, evaluate_missing: bool = True) -> Gate:
         active_exact=active.get("exact", 0.0) if active else None,
         lines=candidate["lines"],
         labels_sha256=labels_sha,
+        **real,
     )
 
 

@@ -1,0 +1,58 @@
+"""The gate also compares on held-out real corrected crops when configured; in tests the real
+sample lines play that part (they are measured, never trained on)."""
+
+from __future__ import annotations
+
+import pytest
+
+from recognition import activation, registry
+from recognition.engine.files import file_sha256
+from recognition.exceptions import ActivationRefused
+
+
+@pytest.fixture
+def shipped(db):
+    return registry.active_version("numeric")
+
+
+@pytest.fixture
+def twin(twin_numeric, shipped, supervisor):
+    return registry.register(twin_numeric, "numeric", shipped, {"note": "same weights"}, supervisor)
+
+
+@pytest.fixture
+def real_lines(settings, samples):
+    folder = samples / "real" / "lines"
+    settings.OCR_GATE_REAL_LINES = str(folder)
+    return folder
+
+
+def test_the_gate_scores_both_versions_on_the_real_set_too(fixed_eval, real_lines, twin):
+    gate = activation.check_gate(twin)
+    assert gate.real_lines >= 200 and gate.real_set == str(real_lines)
+    assert gate.real_candidate_exact is not None and gate.real_active_exact is not None
+    assert "held-out real corrected crops" in gate.message()
+    twin.refresh_from_db()
+    assert twin.metrics["real"]["labels_sha256"] == file_sha256(real_lines / "labels.tsv")
+
+
+def test_no_worse_on_synthetic_but_worse_on_real_is_refused(
+    fixed_eval, real_lines, twin, shipped, supervisor
+):
+    activation.check_gate(twin)  # scores both on both sets
+    twin.refresh_from_db()
+    shipped.refresh_from_db()
+    worse = {**twin.metrics["real"], "exact": shipped.metrics["real"]["exact"] - 0.05}
+    twin.metrics = {**twin.metrics, "real": worse}
+    twin.save(update_fields=["metrics"])
+    gate = activation.check_gate(twin)
+    assert gate.delta is not None and gate.delta >= -gate.tolerance, "synthetic: no worse"
+    assert not gate.passed
+    with pytest.raises(ActivationRefused, match="refused by the gate"):
+        activation.activate(twin, supervisor)
+
+
+def test_without_a_real_set_only_the_synthetic_set_decides(fixed_eval, settings, twin):
+    settings.OCR_GATE_REAL_LINES = ""
+    gate = activation.check_gate(twin)
+    assert gate.real_lines == 0 and gate.real_delta is None and gate.passed
