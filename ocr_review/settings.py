@@ -269,6 +269,8 @@ OCR_DEFAULT_THRESHOLD = env_float("OCR_DEFAULT_THRESHOLD", 0.90)
 
 # -- review ------------------------------------------------------------------------------------
 REVIEW_LEASE_S = env_int("REVIEW_LEASE_S", 180, minimum=10)
+# A field a clerk skipped comes back to them only when nothing else is left, or after this long.
+REVIEW_SKIP_S = env_int("REVIEW_SKIP_S", 15 * 60, minimum=0)
 
 # -- auth, i18n ----------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

@@ -51,15 +51,15 @@ def claim_next(
     reason: str = "",
     exclude: tuple[int, ...] = (),
 ) -> Field | None:
-    """The next field for ``user``: the one they already hold, else the oldest free one."""
+    """The next field for ``user`` among those the filters select: one they already hold (an API
+    client retrying gets the same field back), else the oldest free one."""
     now = timezone.now()
-    held = queries.held_by(user).exclude(pk__in=exclude).first()
-    if held:
-        return held
+    selected = queries.open_fields(document_type=document_type, kind=kind, reason=reason)
+    held = selected.filter(pk__in=queries.held_by(user).values("pk")).exclude(pk__in=exclude)
+    if held.exists():
+        return held.first()
     with transaction.atomic():
-        candidates = queries.unclaimed(
-            queries.open_fields(document_type=document_type, kind=kind, reason=reason)
-        ).exclude(pk__in=exclude)
+        candidates = queries.unclaimed(selected).exclude(pk__in=exclude)
         # PostgreSQL: clerks asking at once skip each other's rows instead of queueing on them.
         # SQLite serialises writers (BEGIN IMMEDIATE), so the conditional update alone suffices.
         for field in candidates.select_for_update(skip_locked=True, of=("self",))[:25]:

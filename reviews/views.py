@@ -7,10 +7,12 @@ import json
 import time
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -29,6 +31,7 @@ from .exceptions import ReviewError
 from .models import Claim
 
 SKIPPED = "review_skipped"
+QUEUE_PAGE_SIZE = 50
 
 
 class RoleMixin(LoginRequiredMixin, UserPassesTestMixin):
@@ -66,10 +69,12 @@ class QueueView(ClerkMixin, TemplateView):
         qs = queries.open_fields(**filters).select_related(
             "document__document_type", "spec", "claim__user"
         )
+        page = Paginator(qs, QUEUE_PAGE_SIZE).get_page(self.request.GET.get("page"))
         ctx.update(
             filters=filters,
-            fields=qs[:200],
-            total=qs.count(),
+            fields=page.object_list,
+            page_obj=page,
+            total=page.paginator.count,
             types=DocumentType.objects.filter(active=True),
             kinds=FieldKind.choices,
             reasons=dashboard.REASON_LABELS,
@@ -84,11 +89,17 @@ class QueueView(ClerkMixin, TemplateView):
 def next_field(request):
     _require_clerk(request)
     filters = _filters(request)
-    exclude = tuple(request.session.get(SKIPPED, []))
-    field = services.claim_next(request.user, exclude=exclude, **filters)
+    # Never a field this clerk already has open (in another tab), and a skipped field only once
+    # nothing else is left or its skip has timed out.
+    held = tuple(queries.held_by(request.user).values_list("pk", flat=True))
+    skipped = _live_skips(request)
+    field = services.claim_next(request.user, exclude=held + skipped, **filters)
+    if field is None and skipped:
+        request.session[SKIPPED] = {}
+        field = services.claim_next(request.user, exclude=held, **filters)
     if field is None:
-        if exclude and queries.open_fields(**filters).filter(pk__in=exclude).exists():
-            messages.info(request, _("Only fields you skipped are left; open one from the list."))
+        if held:
+            messages.info(request, _("Only the fields you have open in another window are left."))
         else:
             messages.success(request, _("The queue is empty. Nothing left to review."))
         return redirect("queue")
@@ -206,9 +217,21 @@ def release(request, pk: int):
 def skip(request, pk: int):
     _require_clerk(request)
     services.release(pk, request.user)
-    skipped = request.session.get(SKIPPED, [])
-    request.session[SKIPPED] = (skipped + [pk])[-200:]
+    skips = {k: v for k, v in _skips(request).items()}
+    skips[str(pk)] = time.time()
+    request.session[SKIPPED] = dict(sorted(skips.items(), key=lambda kv: kv[1])[-200:])
     return next_field(request)
+
+
+def _skips(request: HttpRequest) -> dict[str, float]:
+    """Fields this clerk skipped, with when (older sessions kept a plain list: start afresh)."""
+    stored = request.session.get(SKIPPED, {})
+    return stored if isinstance(stored, dict) else {}
+
+
+def _live_skips(request: HttpRequest) -> tuple[int, ...]:
+    cutoff = time.time() - settings.REVIEW_SKIP_S
+    return tuple(int(pk) for pk, at in _skips(request).items() if at >= cutoff)
 
 
 @login_required

@@ -17,6 +17,8 @@
   // An Enter pressed on the previous page can finish (keypress) on this one and submit it at
   // once; only act on keys that went down here, or on a pointer press.
   let armed = false;
+  let typed = false;
+  if (input) input.addEventListener("input", () => { typed = true; }, { once: true });
   document.addEventListener("keydown", () => { armed = true; }, true);
   document.addEventListener("pointerdown", () => { armed = true; }, true);
 
@@ -88,8 +90,14 @@
     if (e.key === "Escape") { e.preventDefault(); skip(); return; }
     if (e.key === "Tab" && form) { e.preventDefault(); save(); return; }
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && form) { e.preventDefault(); save(); return; }
+    // "?" opens the keys also from the value box as long as nothing was typed there yet (the first
+    // key); Ctrl+/ opens them anywhere, always.
     const typing = document.activeElement && document.activeElement.tagName === "INPUT";
-    if ((e.key === "?" && !typing) || (e.key === "/" && e.ctrlKey)) { e.preventDefault(); help.showModal(); }
+    const firstKey = document.activeElement === input && !typed;
+    if ((e.key === "?" && (!typing || firstKey)) || (e.key === "/" && e.ctrlKey)) {
+      e.preventDefault();
+      help.showModal();
+    }
   });
   document.getElementById("help-button").addEventListener("click", () => help.showModal());
   const skipButton = document.getElementById("skip");
