@@ -15,8 +15,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from documents import events, transitions
-from documents.models import Field
+from documents import events, notify, transitions
+from documents.models import HUMAN_DECIDED, Field, WebhookEvent
 from documents.rules import FieldContext, build_rules, fold_text, run_rules
 
 from . import queries
@@ -28,19 +28,19 @@ def lease() -> timedelta:
     return timedelta(seconds=settings.REVIEW_LEASE_S)
 
 
-def _take(field: Field, user, now) -> bool:
-    """Conditional update: the claim becomes ours only if nobody holds a live lease on it."""
+def _take(field: Field, user, now, *, any_status: bool = False) -> bool:
+    """Conditional update: the claim becomes ours only if nobody holds a live lease on it (and,
+    unless ``any_status``, only while the field waits for review)."""
     try:
         with transaction.atomic():
             Claim.objects.get_or_create(field=field)
     except IntegrityError:
         pass
     free = Q(locked_until__isnull=True) | Q(locked_until__lte=now) | Q(user=user)
-    return bool(
-        Claim.objects.filter(free, field=field, field__status=Field.Status.NEEDS_REVIEW).update(
-            user=user, claimed_at=now, locked_until=now + lease()
-        )
-    )
+    claims = Claim.objects.filter(free, field=field)
+    if not any_status:
+        claims = claims.filter(field__status=Field.Status.NEEDS_REVIEW)
+    return bool(claims.update(user=user, claimed_at=now, locked_until=now + lease()))
 
 
 def claim_next(
@@ -68,12 +68,16 @@ def claim_next(
     return None
 
 
-def claim(field_id: int, user) -> Field:
-    """Claim a given field (opening it from a link); LeaseLost if another clerk holds it."""
+def claim(field_id: int, user, *, correcting: bool = False) -> Field:
+    """Claim a given field (opening it from a link); LeaseLost if another clerk holds it.
+
+    ``correcting``: a clerk or supervisor opens a field that was accepted automatically or already
+    decided, to correct it; the same lease, decision and audit apply.
+    """
     field = Field.objects.get(pk=field_id)
-    if field.status != Field.Status.NEEDS_REVIEW:
+    if field.status != Field.Status.NEEDS_REVIEW and not correcting:
         raise NotUnderReview("This field has already been decided.")
-    if not _take(field, user, timezone.now()):
+    if not _take(field, user, timezone.now(), any_status=correcting):
         holder = Claim.objects.filter(field=field).select_related("user").first()
         raise LeaseLost(
             f"{holder.user} is reviewing this field right now."
@@ -135,12 +139,18 @@ def decide(
     seconds: float | None = None,
     override_reason: str = "",
 ) -> Decision:
-    """Accept or correct a field; refuses a lost lease, a stale version or a still-failing value."""
+    """Accept or correct a field; refuses a lost lease, a stale version or a still-failing value.
+
+    A field that is not waiting for review can be decided only by the clerk who opened it for a
+    correction (``claim(..., correcting=True)``); the integrator hears ``document.updated`` when a
+    completed document changes.
+    """
     now = timezone.now()
     field = Field.objects.select_related("document", "spec", "model_version").get(pk=field_id)
-    if field.status != Field.Status.NEEDS_REVIEW:
+    holds = Claim.objects.filter(field=field, user=user, locked_until__gt=now).exists()
+    if field.status != Field.Status.NEEDS_REVIEW and not holds:
         raise NotUnderReview("This field was already decided by someone else.", status=field.status)
-    if not Claim.objects.filter(field=field, user=user, locked_until__gt=now).exists():
+    if not holds:
         raise LeaseLost(
             "Your hold on this field expired or was released; it may be with another "
             "clerk now. Open the next field to continue."
@@ -157,7 +167,11 @@ def decide(
             "The value still breaks a rule: " + "; ".join(f["message"] for f in failures),
             failures=failures,
         )
-    status = Field.Status.CONFIRMED if value == field.value else Field.Status.CORRECTED
+    if value == field.value and field.status in HUMAN_DECIDED:
+        status = field.status  # a decision confirmed again stays what it was
+    else:
+        status = Field.Status.CONFIRMED if value == field.value else Field.Status.CORRECTED
+    correcting = field.status != Field.Status.NEEDS_REVIEW
     before = {
         "value": field.value,
         "raw_text": field.raw_text,
@@ -167,9 +181,9 @@ def decide(
         "reasons": field.reason_codes,
     }
     with transaction.atomic():
-        changed = Field.objects.filter(
-            pk=field.pk, version=version, status=Field.Status.NEEDS_REVIEW
-        ).update(value=value, status=status, version=F("version") + 1, updated_at=now)
+        changed = Field.objects.filter(pk=field.pk, version=version, status=field.status).update(
+            value=value, status=status, version=F("version") + 1, updated_at=now
+        )
         if not changed:
             raise StaleVersion(
                 "This field changed since you opened it. Reload to see the new value."
@@ -187,4 +201,8 @@ def decide(
             rule_failures=failures,
         )
         completed = transitions.complete_if_reviewed(field.document, actor=user)
+        document = field.document
+        document.refresh_from_db()
+        if correcting and document.status == document.Status.COMPLETED:
+            notify.document_changed(document, WebhookEvent.Type.UPDATED)
     return Decision(field, status, completed)

@@ -56,8 +56,24 @@ def _require_clerk(request) -> None:
 
 
 def _filters(request) -> dict:
+    """The queue's filters, and ``walk`` (a document id) in whole-document review mode."""
     source = request.GET or request.POST
-    return {k: source.get(k, "") for k in ("document_type", "kind", "reason")}
+    return {k: source.get(k, "") for k in ("document_type", "kind", "reason", "walk")}
+
+
+def _walk_next(request: HttpRequest, document_id: int, after: int | None):
+    """Whole-document review: the document's next field in form order after ``after``, opened for
+    review or correction whatever its status; back to the document when none is left."""
+    fields = list(
+        Field.objects.filter(document_id=document_id)
+        .order_by("spec__order", "id")
+        .values_list("pk", flat=True)
+    )
+    start = fields.index(after) + 1 if after in fields else 0
+    for pk in fields[start:]:
+        return redirect(reverse("review-field", args=[pk]) + f"?walk={document_id}")
+    messages.success(request, _("You went through every field of this document."))
+    return redirect("document-detail", pk=document_id)
 
 
 class QueueView(ClerkMixin, TemplateView):
@@ -89,6 +105,10 @@ class QueueView(ClerkMixin, TemplateView):
 def next_field(request):
     _require_clerk(request)
     filters = _filters(request)
+    if filters["walk"].isdigit():
+        after = request.POST.get("after", "")
+        return _walk_next(request, int(filters["walk"]), int(after) if after.isdigit() else None)
+    filters.pop("walk")
     # Never a field this clerk already has open (in another tab), and a skipped field only once
     # nothing else is left or its skip has timed out.
     held = tuple(queries.held_by(request.user).values_list("pk", flat=True))
@@ -112,13 +132,18 @@ class ReviewView(ClerkMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         field = get_object_or_404(Field, pk=kwargs["pk"])
-        if field.status == Field.Status.NEEDS_REVIEW:
+        correcting = self._correcting()
+        if field.status == Field.Status.NEEDS_REVIEW or correcting:
             try:
-                services.claim(field.pk, request.user)
+                services.claim(field.pk, request.user, correcting=correcting)
             except ReviewError as exc:
                 messages.warning(request, exc.message)
                 return redirect("queue")
         return super().get(request, *args, **kwargs)
+
+    def _correcting(self) -> bool:
+        """Opened from the document page to correct it, or walking the whole document."""
+        return self.request.GET.get("correct") == "1" or self.request.GET.get("walk", "") != ""
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -132,6 +157,7 @@ class ReviewView(ClerkMixin, TemplateView):
         confs = field.char_confidences if len(field.char_confidences) == len(chars) else []
         ctx.update(
             field=field,
+            editable=field.status == Field.Status.NEEDS_REVIEW or self._correcting(),
             chars=[(c, confs[i] if confs else None) for i, c in enumerate(chars)],
             others=field.document.fields.exclude(pk=field.pk).select_related("spec"),
             filters=_filters(self.request),

@@ -86,6 +86,7 @@ class WebhookEvent(models.Model):
         COMPLETED = "document.completed", _("Document completed")
         FAILED = "document.failed", _("Document failed")
         REOPENED = "document.reopened", _("Document reopened")
+        UPDATED = "document.updated", _("Document updated (a field corrected)")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
