@@ -71,14 +71,20 @@ def save_checkpoint(
     return file_sha256(atomic_write(path, lambda fh: torch.save(payload, fh)))
 
 
-def load_checkpoint(path: str | Path) -> Checkpoint:
-    path = Path(path)
+def read_payload(path: Path) -> Any:
+    """What a checkpoint file holds, loaded with ``weights_only=True`` (it can never run code);
+    CheckpointError for a missing, damaged or foreign file."""
     if not path.is_file():
         raise CheckpointError(f"checkpoint {path} does not exist")
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
+        return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for a damaged zip/pickle
         raise CheckpointError(f"checkpoint {path} is corrupt or unreadable: {exc}") from exc
+
+
+def load_checkpoint(path: str | Path) -> Checkpoint:
+    path = Path(path)
+    payload = read_payload(path)
     if not isinstance(payload, dict) or "format_version" not in payload:
         raise CheckpointError(f"{path} is not an ocr_review checkpoint")
     if payload["format_version"] != FORMAT_VERSION:

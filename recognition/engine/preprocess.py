@@ -43,8 +43,12 @@ def opencv_u8(result: MatLike) -> GrayImage:
     return cast(GrayImage, result)
 
 
-def to_gray(image: npt.NDArray[Any]) -> GrayImage:
-    """uint8 grayscale from gray, BGR or BGRA input of any numeric dtype."""
+def check_pixels(image: object) -> None:
+    """ImageError unless ``image`` is a numpy array of numeric pixel values.
+
+    Strings, objects or dates would otherwise fail later with a TypeError that a reader does not
+    catch, failing a whole document for one bad crop.
+    """
     if not isinstance(image, np.ndarray):
         raise ImageError(f"expected a numpy array, got {type(image).__name__}")
     if not (
@@ -52,9 +56,12 @@ def to_gray(image: npt.NDArray[Any]) -> GrayImage:
         or np.issubdtype(image.dtype, np.integer)
         or np.issubdtype(image.dtype, np.floating)
     ):
-        # Strings, objects or dates would otherwise fail later with a TypeError that the
-        # predictor does not catch, failing a whole document for one bad crop.
         raise ImageError(f"expected numeric pixel values, got dtype {image.dtype}")
+
+
+def to_gray(image: npt.NDArray[Any]) -> GrayImage:
+    """uint8 grayscale from gray, BGR or BGRA input of any numeric dtype."""
+    check_pixels(image)
     if image.ndim == 3 and image.shape[2] == 1:
         image = image[:, :, 0]
     if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] not in (3, 4)):

@@ -10,6 +10,7 @@ import torch
 from django.conf import settings as django_settings
 from django.core.management import call_command
 
+from recognition import registry
 from recognition.engine.checkpoint import load_checkpoint, save_checkpoint
 
 SHIPPED_NUMERIC = Path(django_settings.OCR_WEIGHTS_DIR) / "numeric.pt"
@@ -65,3 +66,13 @@ def twin_numeric(tmp_path) -> Path:
     path = tmp_path / "twin-numeric.pt"
     save_checkpoint(path, ckpt, include_training_state=False)
     return path
+
+
+@pytest.fixture
+def shipped(db):
+    return registry.active_version("numeric")
+
+
+@pytest.fixture
+def twin(twin_numeric, shipped, supervisor):
+    return registry.register(twin_numeric, "numeric", shipped, {"note": "same weights"}, supervisor)

@@ -5,19 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from recognition import activation, registry
+from recognition import activation
 from recognition.engine.files import file_sha256
 from recognition.exceptions import ActivationRefused
-
-
-@pytest.fixture
-def shipped(db):
-    return registry.active_version("numeric")
-
-
-@pytest.fixture
-def twin(twin_numeric, shipped, supervisor):
-    return registry.register(twin_numeric, "numeric", shipped, {"note": "same weights"}, supervisor)
 
 
 @pytest.fixture

@@ -19,18 +19,8 @@ from tests.factories import document_with_fields
 
 
 @pytest.fixture
-def shipped(db):
-    return registry.active_version("numeric")
-
-
-@pytest.fixture
 def damaged(damaged_numeric, shipped, supervisor):
     return registry.register(damaged_numeric, "numeric", shipped, {"note": "scrambled"}, supervisor)
-
-
-@pytest.fixture
-def twin(twin_numeric, shipped, supervisor):
-    return registry.register(twin_numeric, "numeric", shipped, {"note": "same weights"}, supervisor)
 
 
 def test_registering_copies_the_checkpoint_into_the_model_store_once(

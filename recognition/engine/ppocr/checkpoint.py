@@ -17,7 +17,7 @@ from typing import Any
 import torch
 
 from ..charset import Charset
-from ..checkpoint import CheckpointError
+from ..checkpoint import CheckpointError, read_payload
 from ..files import atomic_write, file_sha256
 from .config import PPRecConfig
 from .info import ModelInfo, ModelInfoError
@@ -87,12 +87,7 @@ def save_checkpoint(path: str | Path, ckpt: PPRecCheckpoint) -> str:
 
 def load_checkpoint(path: str | Path) -> PPRecCheckpoint:
     path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"checkpoint {path} does not exist")
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many types for a damaged zip/pickle
-        raise CheckpointError(f"checkpoint {path} is corrupt or unreadable: {exc}") from exc
+    payload = read_payload(path)
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not a PP-OCR recogniser checkpoint")
     if payload.get("format_version") != FORMAT_VERSION:

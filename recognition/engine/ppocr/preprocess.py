@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from ..preprocess import ImageError, LineArray, opencv_u8
+from ..preprocess import ImageError, LineArray, check_pixels, opencv_u8
 from .info import Preprocessing
 
 DEFAULT = Preprocessing()
@@ -25,14 +25,7 @@ WIDTH_STRIDE = 8  # one output frame per 8 px of input
 
 def line_size(image: npt.NDArray[Any]) -> tuple[int, int]:
     """(height, width) of a readable line crop; raises ImageError for anything we cannot read."""
-    if not isinstance(image, np.ndarray):
-        raise ImageError(f"expected a numpy array, got {type(image).__name__}")
-    if not (
-        image.dtype == bool
-        or np.issubdtype(image.dtype, np.integer)
-        or np.issubdtype(image.dtype, np.floating)
-    ):
-        raise ImageError(f"expected numeric pixel values, got dtype {image.dtype}")
+    check_pixels(image)
     if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] not in (1, 3, 4)):
         raise ImageError(f"expected an (H, W) or (H, W, 1|3|4) image, got shape {image.shape}")
     h, w = image.shape[:2]
