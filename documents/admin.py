@@ -3,6 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.models import DELETION, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.http import HttpResponse
 from django.template import Engine, RequestContext
 from django.template.response import TemplateResponse
@@ -12,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ocr_review.admin_mixins import ReadOnlyAdminMixin
 
-from . import services, webhooks
+from . import retention, services, webhooks
 from .api import tokens
 from .models import (
     ApiClient,
@@ -143,6 +145,38 @@ class DocumentAdmin(admin.ModelAdmin):
             messages.SUCCESS,
         )
         return None
+
+    # Deleting: with the files, through documents.retention, recorded in the admin log (which
+    # outlives the document's own events) and in the application log.
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        # Events cannot be deleted on their own (append-only); they go with their document.
+        perms_needed.discard(Event._meta.verbose_name)
+        return deleted, counts, perms_needed, protected
+
+    def log_deletions(self, request, queryset) -> list[LogEntry]:
+        content_type = ContentType.objects.get_for_model(Document)
+        return [
+            LogEntry.objects.create(
+                user_id=request.user.pk,
+                content_type=content_type,
+                object_id=str(doc.pk),
+                object_repr=str(doc)[:200],
+                action_flag=DELETION,
+                change_message=f"Deleted with its files: {retention.describe(doc)}",
+            )
+            for doc in queryset
+        ]
+
+    def delete_model(self, request, obj: Document) -> None:
+        retention.delete_documents([obj], actor=request.user, reason="deleted in the admin")
+
+    def delete_queryset(self, request, queryset) -> None:
+        retention.delete_documents(
+            queryset.select_related("document_type"),
+            actor=request.user,
+            reason="deleted in the admin",
+        )
 
 
 @admin.register(Event)

@@ -87,34 +87,42 @@ def ingest(
         return IngestResult(existing, False)
     base = os.path.basename(name or "upload")[:200] or "upload"
     stored_name = f"{sha[:16]}{_EXTENSIONS[content_type]}"
+    document = Document(
+        sha256=sha,
+        original_name=base,
+        content_type=content_type,
+        size=len(data),
+        document_type=doc_type,
+        source=source,
+        submitted_by=user if user and user.is_authenticated else None,
+        external_id=external_id[:128],
+        api_client=api_client,
+        idempotency_key=idempotency_key[:128],
+        callback_url=callback_url,
+    )
     try:
         with transaction.atomic():
-            document = Document(
-                sha256=sha,
-                original_name=base,
-                content_type=content_type,
-                size=len(data),
-                document_type=doc_type,
-                source=source,
-                submitted_by=user if user and user.is_authenticated else None,
-                external_id=external_id[:128],
-                api_client=api_client,
-                idempotency_key=idempotency_key[:128],
-                callback_url=callback_url,
-            )
             document.file.save(stored_name, ContentFile(data), save=False)
             document.save()
             events.document_received(document, actor=document.submitted_by)
             enqueue_recognition(document.pk)
     except IntegrityError:
         # A concurrent submission of the same file or key won the race: hand back its document.
-        if document.file.name:
-            document.file.storage.delete(document.file.name)
+        _discard_file(document)
         existing = _earlier_submission(doc_type, sha, api_client, idempotency_key)
         if existing is None:
             raise
         return IngestResult(existing, False)
+    except BaseException:
+        # Whatever undid the row (a lost connection, a locked database), its file goes too.
+        _discard_file(document)
+        raise
     return IngestResult(document, True)
+
+
+def _discard_file(document: Document) -> None:
+    if document.file.name:
+        document.file.storage.delete(document.file.name)
 
 
 def _earlier_submission(

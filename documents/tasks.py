@@ -13,3 +13,11 @@ def run_webhook_delivery(event_pk: int, manual: bool = False) -> str:
 
 def run_due_webhooks() -> dict[str, Any]:
     return webhooks.deliver_due()
+
+
+def run_purge() -> dict[str, Any]:
+    from dataclasses import asdict
+
+    from .retention import RetentionPolicy, purge
+
+    return asdict(purge(RetentionPolicy.from_settings()))

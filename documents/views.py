@@ -4,24 +4,30 @@ from __future__ import annotations
 
 import io
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.db.models import Count, Q
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.generic import DetailView, ListView, TemplateView
 from PIL import Image
 
 from ocr_review.errors import json_domain_error, json_error
-from ocr_review.roles import is_supervisor
+from ocr_review.roles import is_clerk, is_supervisor
 
 from . import services
 from .exceptions import IntakeError
 from .models import Document, DocumentType, Field, Page
 from .permissions import documents_for
+from .request_size import refuse_large_content_length
 
 
 @login_required
@@ -75,29 +81,59 @@ class DocumentRowsView(DocumentListView):
     template_name = "documents/_rows.html"
 
 
+@method_decorator(csrf_exempt, name="dispatch")  # checked in post(), once the size is known
 class UploadView(LoginRequiredMixin, TemplateView):
+    """The upload page, and one file per POST (the page sends each dropped file on its own).
+
+    A POST is judged before its body is read: the role, then the Content-Length. Only then is
+    the body read, to a temporary file (not memory), and the CSRF token in it checked; Django's
+    CSRF middleware would otherwise read and parse the whole body first to find the token.
+    """
+
     template_name = "documents/upload.html"
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx["types"] = DocumentType.objects.filter(active=True)
+        ctx["max_bytes"] = settings.OCR_MAX_UPLOAD_BYTES
         return ctx
 
+    def get(self, request, *args, **kwargs):
+        if not is_clerk(request.user):
+            raise PermissionDenied
+        return super().get(request, *args, **kwargs)
+
     def post(self, request, *args, **kwargs):
-        """One file per request (the page sends each dropped file on its own, with progress)."""
+        if not is_clerk(request.user):
+            return json_error(
+                "not_allowed", _("Only clerks and supervisors may upload documents."), 403
+            )
+        try:
+            refuse_large_content_length(
+                request.META.get("CONTENT_LENGTH"), settings.OCR_MAX_UPLOAD_BYTES, base64=False
+            )
+        except IntakeError as exc:
+            return json_domain_error(exc)
+        request.upload_handlers = [TemporaryFileUploadHandler(request)]
+        return self._receive(request)
+
+    @method_decorator(csrf_protect)
+    def _receive(self, request: HttpRequest) -> HttpResponse:
         upload = request.FILES.get("file")
         if upload is None:
             return json_error("no_file", _("Choose a file to upload."), 400)
         try:
             result = services.ingest(
                 upload.read(),
-                name=upload.name,
+                name=upload.name or "upload",
                 document_type=request.POST.get("document_type", ""),
                 user=request.user,
                 source=Document.Source.WEB,
             )
         except IntakeError as exc:
             return json_domain_error(exc, name=upload.name)
+        finally:
+            upload.close()  # the temporary file goes at once, not at the end of the response
         doc = result.document
         return JsonResponse(
             {
@@ -128,6 +164,7 @@ class DocumentDetailView(DocumentQuerysetMixin, DetailView):
             pages=pages,
             events=doc.events.select_related("actor")[:200],
             can_rerun=is_supervisor(self.request.user),
+            can_correct=is_clerk(self.request.user),
         )
         return ctx
 

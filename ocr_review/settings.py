@@ -237,7 +237,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 OCR_MAX_UPLOAD_BYTES = env_int("OCR_MAX_UPLOAD_MB", 25, minimum=1) * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = OCR_MAX_UPLOAD_BYTES + 1024 * 1024
+# A JSON submission carries the file base64-encoded (4/3 of its size).
+DATA_UPLOAD_MAX_MEMORY_SIZE = OCR_MAX_UPLOAD_BYTES * 4 // 3 + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 OCR_MAX_PDF_PAGES = env_int("OCR_MAX_PDF_PAGES", 20, minimum=1)
 OCR_MAX_IMAGE_PIXELS = env_int("OCR_MAX_IMAGE_PIXELS", 60_000_000, minimum=1_000_000)
@@ -246,6 +247,14 @@ OCR_MAX_ATTEMPTS = env_int("OCR_MAX_ATTEMPTS", 3, minimum=1)
 OCR_STUCK_AFTER_S = env_int("OCR_STUCK_AFTER_S", Q_TIMEOUT_S + 120)
 # /readyz reports not ready when the media folder has less room than this.
 OCR_MIN_FREE_DISK_MB = env_int("OCR_MIN_FREE_DISK_MB", 1024, minimum=0)
+
+# -- retention (manage.py purge, scheduled daily) ------------------------------------------------
+# Days a closed document (completed/failed, with pages, fields, events and files), an audit event
+# of a closed document, and a delivered or abandoned webhook are kept after their last change;
+# 0 keeps them forever. Open documents are never purged.
+OCR_RETAIN_DOCUMENTS_DAYS = env_int("OCR_RETAIN_DOCUMENTS_DAYS", 0, minimum=0)
+OCR_RETAIN_EVENTS_DAYS = env_int("OCR_RETAIN_EVENTS_DAYS", 0, minimum=0)
+OCR_RETAIN_WEBHOOKS_DAYS = env_int("OCR_RETAIN_WEBHOOKS_DAYS", 0, minimum=0)
 
 # -- recognition ---------------------------------------------------------------------------------
 OCR_WEIGHTS_DIR = Path(env_str("OCR_WEIGHTS_DIR", str(BASE_DIR / "recognition" / "weights")))
@@ -355,10 +364,17 @@ SPECTACULAR_SETTINGS = {
     ),
 }
 
+# Logs are in UTC in every process (web and workers alike), whatever TIME_ZONE shows users.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain")  # plain | json (one JSON object per line)
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured("LOG_FORMAT is plain or json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"()": "ocr_review.logging_json.UtcFormatter"},
+        "json": {"()": "ocr_review.logging_json.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }

@@ -82,6 +82,7 @@ class QueueView(ClerkMixin, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         filters = _filters(self.request)
+        filters.pop("walk")
         qs = queries.open_fields(**filters).select_related(
             "document__document_type", "spec", "claim__user"
         )

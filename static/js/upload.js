@@ -9,6 +9,7 @@
   const body = table.querySelector("tbody");
   const csrf = form.querySelector("[name=csrfmiddlewaretoken]").value;
   const FINAL = ["completed", "needs_review", "failed"];
+  const maxBytes = Number(form.dataset.maxBytes) || Infinity;
 
   function row(file) {
     const tr = document.createElement("tr");
@@ -39,6 +40,11 @@
 
   function send(file) {
     const view = row(file);
+    if (file.size > maxBytes) {  // the server would refuse it from its size; spare the upload
+      view.status.textContent = form.dataset.tooLarge;
+      view.status.className = "status failed";
+      return;
+    }
     const data = new FormData();
     data.append("file", file);
     data.append("document_type", document.getElementById("document-type").value);

@@ -7,15 +7,19 @@ import binascii
 import re
 from collections.abc import Sequence
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from documents.exceptions import FileTooLarge
+from documents.request_size import refuse_large_content_length
 from documents.serializers import ErrorSerializer
 from ocr_review.errors import json_error
 
@@ -23,7 +27,6 @@ from ..errors import InvalidBase64
 from ..permissions import CanUseApi
 from ..throttling import ApiClientThrottle
 
-_MULTIPART_OVERHEAD = 1024 * 1024
 # A 48x20 PNG with one dash: small enough for an example, valid enough to be accepted.
 EXAMPLE_PNG_BASE64 = (
     "iVBORw0KGgoAAAANSUhEUgAAADAAAAAUCAAAAADuVOF7AAAAJElEQVR42mP8z0AaYGIY1UADDSwQipGwyv+D1g+Mo2lp"
@@ -37,26 +40,31 @@ class ApiMixin(APIView):
     permission_classes: Sequence[type[BasePermission]] = [CanUseApi]
     throttle_classes: Sequence[type[BaseThrottle]] = [ApiClientThrottle]
 
+    def handle_exception(self, exc: Exception) -> Response:
+        # Django refuses a body over DATA_UPLOAD_MAX_MEMORY_SIZE when it is parsed, which would
+        # surface as its HTML 400 page; API clients get the JSON 413 instead.
+        if isinstance(exc, RequestDataTooBig):
+            exc = FileTooLarge(
+                _(
+                    "The request is %(got).1f MB; a request is limited to %(max).1f MB. JSON "
+                    "carries a file base64-encoded, a third larger: send large files as multipart."
+                )
+                % {
+                    "got": int(self.request.META.get("CONTENT_LENGTH") or 0) / 1e6,
+                    "max": (settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0) / 1e6,
+                }
+            )
+        return super().handle_exception(exc)
+
 
 class ApiView(ApiMixin):
     pass
 
 
 def refuse_large_body(request, max_file_bytes: int) -> None:
-    """413 from the Content-Length alone, before a byte of an oversized body is parsed.
-
-    The limit leaves room for base64 (4/3) and multipart framing; the file itself is held to
-    ``max_file_bytes`` exactly by documents.files.validate.
-    """
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    if length > max_file_bytes * 4 // 3 + _MULTIPART_OVERHEAD:
-        raise FileTooLarge(
-            _("The request is %(got).1f MB; files are limited to %(max).1f MB.")
-            % {"got": length / 1e6, "max": max_file_bytes / 1e6}
-        )
+    """413 from the Content-Length alone, before a byte of an oversized body is parsed (the file
+    may come base64-encoded in JSON: documents.request_size allows for it)."""
+    refuse_large_content_length(request.META.get("CONTENT_LENGTH"), max_file_bytes)
 
 
 def decode_base64(text: str) -> bytes:

@@ -16,6 +16,13 @@ PERIODIC = (
         "watchdog: requeue or fail documents stuck in processing",
     ),
     (
+        "retention-purge",
+        "documents.tasks.run_purge",
+        "background",
+        24 * 60,
+        "retention: purge closed documents, events and webhooks past their keeping time",
+    ),
+    (
         "webhooks-deliver-due",
         "documents.tasks.run_due_webhooks",
         "webhooks",
