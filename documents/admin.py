@@ -5,8 +5,6 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.http import HttpResponse
-from django.template import Engine, RequestContext
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -187,23 +185,12 @@ class EventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     readonly_fields = [f.name for f in Event._meta.fields]
 
 
-_TOKEN_PAGE = """{% extends "admin/base_site.html" %}
-{% block content %}
-<h1>{{ title }}</h1>
-<p>Copy this token now and hand it to the client's owners. Only its hash is kept: it will
-not be shown again. Requests send it as <code>Authorization: Token &lt;token&gt;</code>.</p>
-<p><input type="text" readonly size="80" value="{{ token }}" onclick="this.select()"
-   style="font-family: monospace; font-size: 1.1em"></p>
-<p>Webhook signing secret (also under the client's page):
-<code>{{ client.webhook_secret }}</code></p>
-<p><a href="{{ back }}">Back to {{ client.name }}</a></p>
-{% endblock %}"""
-
 
 class ApiClientForm(forms.ModelForm):
     class Meta:
         model = ApiClient
-        fields = ["name", "user", "allowed_types", "active", "throttle_rate", "webhook_secret"]
+        # The webhook secret is never shown after creation: an action issues a new one.
+        fields = ["name", "user", "allowed_types", "active", "throttle_rate"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -221,7 +208,7 @@ class ApiClientAdmin(admin.ModelAdmin):
     search_fields = ("name", "token_prefix", "user__username")
     filter_horizontal = ("allowed_types",)
     readonly_fields = ("token_prefix", "token_issued_at", "revoked_at", "created_at")
-    actions = ["issue_new_token", "revoke"]
+    actions = ["issue_new_token", "issue_new_webhook_secret", "revoke"]
 
     def save_model(self, request, obj: ApiClient, form, change: bool) -> None:
         if not change:
@@ -236,20 +223,18 @@ class ApiClientAdmin(admin.ModelAdmin):
         token = getattr(request, "_new_api_token", None)
         if token is None:  # pragma: no cover - save_model always sets it on add
             return super().response_add(request, obj, post_url_continue)
-        return self._token_page(request, obj, token)
+        return self._secrets_page(request, obj, token=token, secret=obj.webhook_secret)
 
-    def _token_page(self, request, client: ApiClient, token: str):
+    def _secrets_page(self, request, client: ApiClient, *, token: str = "", secret: str = ""):
         context = {
             **self.admin_site.each_context(request),
-            "title": _("API token for %(name)s") % {"name": client.name},
+            "title": _("Credentials of %(name)s") % {"name": client.name},
             "token": token,
+            "secret": secret,
             "client": client,
             "back": reverse("admin:documents_apiclient_change", args=[client.pk]),
         }
-        html = (
-            Engine.get_default().from_string(_TOKEN_PAGE).render(RequestContext(request, context))
-        )
-        response = HttpResponse(html)
+        response = TemplateResponse(request, "admin/documents/apiclient_secrets.html", context)
         response["Cache-Control"] = "no-store"
         return response
 
@@ -259,7 +244,15 @@ class ApiClientAdmin(admin.ModelAdmin):
             self.message_user(request, _("Select exactly one client."), messages.WARNING)
             return None
         client = queryset.get()
-        return self._token_page(request, client, tokens.rotate_token(client))
+        return self._secrets_page(request, client, token=tokens.rotate_token(client))
+
+    @admin.action(description=_("Issue a new webhook secret (shown once)"))
+    def issue_new_webhook_secret(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, _("Select exactly one client."), messages.WARNING)
+            return None
+        client = queryset.get()
+        return self._secrets_page(request, client, secret=tokens.rotate_webhook_secret(client))
 
     @admin.action(description=_("Revoke: tokens stop working at once"))
     def revoke(self, request, queryset) -> None:

@@ -72,6 +72,16 @@ def service_user(name: str):
     return user
 
 
+def rotate_webhook_secret(client: ApiClient) -> str:
+    """A new webhook signing secret for ``client``, returned this once; deliveries from now on
+    are signed with it (the receiver must switch to it)."""
+    from documents.models.integrations import _webhook_secret
+
+    client.webhook_secret = _webhook_secret()
+    client.save(update_fields=["webhook_secret"])
+    return client.webhook_secret
+
+
 @transaction.atomic
 def create_client(
     name: str,

@@ -41,8 +41,10 @@ def test_adding_a_client_shows_its_token_once_and_keeps_only_the_hash(admin_http
     client = ApiClient.objects.get(name="loan-system")
     assert tokens.find_client(token) == client
     assert client.user.username == "api-loan-system"
+    assert client.webhook_secret in response.content.decode(), "the webhook secret is shown once"
     page = admin_http.get(f"/admin/documents/apiclient/{client.pk}/change/").content.decode()
     assert token not in page and client.token_prefix in page
+    assert client.webhook_secret not in page, "and never again"
 
 
 def test_bad_throttle_rate_is_refused_in_the_form(admin_http, demo_types):
@@ -63,6 +65,18 @@ def test_issue_new_token_action_replaces_the_token(admin_http, api_client):
     assert new != api_client.token
     assert tokens.find_client(api_client.token) is None
     assert tokens.find_client(new) == api_client.client
+
+
+def test_issue_new_webhook_secret_action_shows_it_once(admin_http, api_client):
+    old = api_client.client.webhook_secret
+    response = admin_http.post(
+        "/admin/documents/apiclient/",
+        {"action": "issue_new_webhook_secret", "_selected_action": [api_client.client.pk]},
+    )
+    api_client.client.refresh_from_db()
+    new = api_client.client.webhook_secret
+    assert new != old and new in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
 
 
 def test_revoke_action_stops_the_token(admin_http, api_client):

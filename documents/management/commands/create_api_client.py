@@ -25,8 +25,19 @@ class Command(BaseCommand):
             "--user", default="", help="act as this existing user (e.g. a clerk's review tool)"
         )
         parser.add_argument("--rotate", action="store_true", help="new token for NAME")
+        parser.add_argument(
+            "--rotate-webhook-secret",
+            action="store_true",
+            help="new webhook signing secret for NAME (printed once)",
+        )
 
     def handle(self, *args, **opts) -> None:
+        if opts["rotate_webhook_secret"]:
+            client = ApiClient.objects.filter(name=opts["name"]).first()
+            if client is None:
+                raise CommandError(f"no API client named {opts['name']!r}")
+            self.stdout.write(tokens.rotate_webhook_secret(client))
+            return
         if opts["rotate"]:
             client = ApiClient.objects.filter(name=opts["name"]).first()
             if client is None:
@@ -51,6 +62,7 @@ class Command(BaseCommand):
         self.stderr.write(
             f"API client {client.name!r} (user {client.user.username}), types: "
             f"{', '.join(t.code for t in client.allowed_types.all()) or 'none'}; "
+            f"webhook signing secret (shown only now): {client.webhook_secret}; "
             "the token below is shown only now:"
         )
         self.stdout.write(token)
