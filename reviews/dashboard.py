@@ -7,14 +7,14 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Count, Min
+from django.db.models import Count, Min, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from documents.models import Document, Event, Field
+from documents.models import Document, Event, Field, FieldKind
 
-from .charts import bar_chart, stacked_bars
+from .charts import bar_chart, line_chart, stacked_bars
 
 REASON_LABELS = {
     "low_confidence": _("Low confidence"),
@@ -114,6 +114,7 @@ def summary(days: int = 14) -> dict:
         v.corrected += n if status == S.CORRECTED else 0
 
     day_keys = sorted(set(docs_per_day) | set(fields_per_day))
+    kind_names = dict(FieldKind.choices)
     return {
         "days": days,
         "total_fields": total,
@@ -121,8 +122,17 @@ def summary(days: int = 14) -> dict:
         "review_share": reviewed / total if total else None,
         "no_touch_docs": (finished_docs - touched_docs) / finished_docs if finished_docs else None,
         "correction_by_kind": sorted(
-            ((k, v["corrected"] / v["decided"], v["decided"]) for k, v in by_kind.items()),
-            key=lambda row: -row[1],
+            (
+                (k, kind_names.get(k, k), v["corrected"] / v["decided"], v["decided"])
+                for k, v in by_kind.items()
+            ),
+            key=lambda row: -row[2],
+        ),
+        "rates_chart": line_chart(
+            rates_per_version(fields),
+            title=str(_("Review rate and correction rate per day, per model version")),
+            y_label=str(_("share of fields")),
+            x_label=str(_("day")),
         ),
         "median_review_s": statistics.median(seconds) if seconds else None,
         "queue_length": queue.count(),
@@ -130,7 +140,9 @@ def summary(days: int = 14) -> dict:
         "versions": sorted(versions.items()),
         "docs_chart": bar_chart(
             [(d.strftime("%m-%d"), docs_per_day.get(d, 0)) for d in day_keys],
-            title=str(_("Documents per day")),
+            title=str(_("Documents received per day")),
+            y_label=str(_("documents")),
+            x_label=str(_("day")),
         ),
         "fields_chart": stacked_bars(
             [
@@ -138,6 +150,28 @@ def summary(days: int = 14) -> dict:
                 for d in day_keys
             ],
             labels=(str(_("auto-accepted")), str(_("reviewed"))),
-            title=str(_("Fields per day")),
+            title=str(_("Fields read per day")),
+            y_label=str(_("fields")),
+            x_label=str(_("day")),
         ),
     }
+
+
+def rates_per_version(fields: QuerySet[Field]) -> dict[str, list[tuple[str, float]]]:
+    """Per model version and day: the share of fields sent to a human ("review") and, of those a
+    human decided, the share corrected ("corrected")."""
+    counts: defaultdict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    for day, version, status, n in (
+        fields.annotate(day=TruncDate("created_at"))
+        .values_list("day", "model_version__name", "status")
+        .annotate(n=Count("id"))
+    ):
+        counts[(version or "—", day.strftime("%m-%d"))][status] += n
+    series: defaultdict[str, list[tuple[str, float]]] = defaultdict(list)
+    for (version, day), c in sorted(counts.items(), key=lambda kv: kv[0][1]):
+        total = sum(c.values())
+        decided = c[S.CONFIRMED] + c[S.CORRECTED]
+        series[f"{version} {_('review')}"].append((day, (total - c[S.AUTO_ACCEPTED]) / total))
+        if decided:
+            series[f"{version} {_('corrected')}"].append((day, c[S.CORRECTED] / decided))
+    return dict(series)
