@@ -133,10 +133,14 @@ def requeue(
 
 def complete_if_reviewed(document: Document, *, actor=None) -> bool:
     """NEEDS_REVIEW → COMPLETED once no field waits for a clerk."""
-    if document.fields.filter(status=Field.Status.NEEDS_REVIEW).exists():
-        return False
     now = timezone.now()
     with transaction.atomic():
+        # Two clerks deciding a document's last two fields at once would each still see the
+        # other's field open (PostgreSQL, READ COMMITTED) and neither would complete it: the
+        # document row lock orders them, and the second one looks after the first has committed.
+        Document.objects.select_for_update().filter(pk=document.pk).exists()
+        if document.fields.filter(status=Field.Status.NEEDS_REVIEW).exists():
+            return False
         if not Document.objects.filter(pk=document.pk, status=S.NEEDS_REVIEW).update(
             status=S.COMPLETED, completed_at=now, updated_at=now
         ):

@@ -31,16 +31,23 @@ def lease() -> timedelta:
 def _take(field: Field, user, now, *, any_status: bool = False) -> bool:
     """Conditional update: the claim becomes ours only if nobody holds a live lease on it (and,
     unless ``any_status``, only while the field waits for review)."""
-    try:
-        with transaction.atomic():
-            Claim.objects.get_or_create(field=field)
-    except IntegrityError:
-        pass
-    free = Q(locked_until__isnull=True) | Q(locked_until__lte=now) | Q(user=user)
-    claims = Claim.objects.filter(free, field=field)
-    if not any_status:
-        claims = claims.filter(field__status=Field.Status.NEEDS_REVIEW)
-    return bool(claims.update(user=user, claimed_at=now, locked_until=now + lease()))
+    with transaction.atomic():
+        # The field's row lock (decide holds it until it commits) makes a claim racing a decision
+        # see the field decided; on PostgreSQL a join to the field in the claim's update would
+        # still see it open and lease a field nobody needs to review any more.
+        wanted = Field.objects.filter(pk=field.pk)
+        if not any_status:
+            wanted = wanted.filter(status=Field.Status.NEEDS_REVIEW)
+        if not wanted.select_for_update(of=("self",)).exists():
+            return False
+        try:
+            with transaction.atomic():
+                Claim.objects.get_or_create(field=field)
+        except IntegrityError:
+            pass
+        free = Q(locked_until__isnull=True) | Q(locked_until__lte=now) | Q(user=user)
+        claims = Claim.objects.filter(free, field=field)
+        return bool(claims.update(user=user, claimed_at=now, locked_until=now + lease()))
 
 
 def claim_next(
@@ -61,10 +68,20 @@ def claim_next(
     with transaction.atomic():
         candidates = queries.unclaimed(selected).exclude(pk__in=exclude)
         # PostgreSQL: clerks asking at once skip each other's rows instead of queueing on them.
-        # SQLite serialises writers (BEGIN IMMEDIATE), so the conditional update alone suffices.
-        for field in candidates.select_for_update(skip_locked=True, of=("self",))[:25]:
+        # One row at a time: a locked batch would hide all of it from the others, who would be
+        # told the queue is empty. SQLite serialises writers (BEGIN IMMEDIATE) and ignores this.
+        tried: list[int] = []
+        for _ in range(25):
+            field = (
+                candidates.exclude(pk__in=tried)
+                .select_for_update(skip_locked=True, of=("self",))
+                .first()
+            )
+            if field is None:
+                return None
             if _take(field, user, now):
                 return field
+            tried.append(field.pk)
     return None
 
 

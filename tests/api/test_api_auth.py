@@ -143,6 +143,7 @@ def test_logged_in_user_without_a_role_is_403(outsider):
     assert response.json()["code"] == "not_allowed"
 
 
+@pytest.mark.distributed
 def test_throttled_client_gets_429_with_retry_after(demo_types):
     caller = make_caller("chatty", throttle_rate="2/min")
     http = caller.http()
@@ -153,6 +154,7 @@ def test_throttled_client_gets_429_with_retry_after(demo_types):
     assert 0 < int(response["Retry-After"]) <= 60
 
 
+@pytest.mark.distributed
 def test_each_client_has_its_own_allowance(demo_types, settings):
     settings.API_THROTTLE_RATE = "1/min"
     first, second = make_caller("first"), make_caller("second")

@@ -13,6 +13,8 @@ from reviews.models import Claim
 from tests.api.callers import make_caller, session
 from tests.factories import document_with_fields
 
+pytestmark = pytest.mark.distributed
+
 NEXT = "/api/v1/review/next"
 
 

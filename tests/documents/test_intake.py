@@ -99,6 +99,7 @@ def test_unknown_document_type_is_refused(db):
         services.ingest(png_bytes(), name="a.png", document_type="no_such_type")
 
 
+@pytest.mark.distributed
 def test_same_file_twice_gives_one_document(
     demo_types, django_capture_on_commit_callbacks, settings
 ):
@@ -114,6 +115,7 @@ def test_same_file_twice_gives_one_document(
     assert Event.objects.filter(kind="document_received").count() == 1
 
 
+@pytest.mark.distributed
 def test_same_file_for_another_document_type_is_a_new_document(demo_types, settings):
     settings.OCR_TASKS_SYNC = False
     data = png_bytes(color="linen")

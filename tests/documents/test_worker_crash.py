@@ -120,6 +120,7 @@ def test_worker_killed_mid_task_finishes_the_document_exactly_once(
     )
 
 
+@pytest.mark.distributed
 def test_concurrent_uploads_while_the_cluster_works_never_lock_the_database(
     demo_types, media_root, queued_settings
 ):
@@ -161,6 +162,7 @@ def test_concurrent_uploads_while_the_cluster_works_never_lock_the_database(
     assert statuses <= {"needs_review", "completed"}, statuses
 
 
+@pytest.mark.distributed
 def test_sigterm_stops_the_cluster_in_seconds_and_leaves_nothing_claimed(
     demo_types, media_root, queued_settings
 ):

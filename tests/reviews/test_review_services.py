@@ -13,6 +13,8 @@ from reviews.exceptions import LeaseLost, NotUnderReview, RulesStillFail, StaleV
 from reviews.models import Claim
 from tests.factories import document_with_fields
 
+pytestmark = pytest.mark.distributed
+
 
 @pytest.fixture
 def slip(demo_types):

@@ -32,6 +32,7 @@ def test_clerk_cannot_reach_dashboard_or_admin(client, clerk, url):
         assert "/admin/login/" in response["Location"]
 
 
+@pytest.mark.distributed
 def test_supervisor_reads_the_dashboard(client, supervisor, slip):
     client.force_login(supervisor)
     response = client.get("/review/dashboard/")
@@ -63,6 +64,7 @@ def test_anonymous_is_sent_to_login(client, slip):
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
+@pytest.mark.distributed
 def test_next_claims_a_field_and_opens_its_review_page(client, clerk, slip):
     client.force_login(clerk)
     response = client.post("/review/next/")
@@ -74,6 +76,7 @@ def test_next_claims_a_field_and_opens_its_review_page(client, clerk, slip):
     assert b'id="value"' in page.content
 
 
+@pytest.mark.distributed
 def test_decide_endpoint_saves_and_reports_rule_failures(client, clerk, slip):
     client.force_login(clerk)
     words = Field.objects.get(document=slip, spec__key="amount_in_words")
@@ -93,6 +96,7 @@ def test_decide_endpoint_saves_and_reports_rule_failures(client, clerk, slip):
     assert ok.status_code == 200 and ok.json()["status"] == "confirmed"
 
 
+@pytest.mark.distributed
 def test_second_clerk_cannot_open_a_held_field(client, clerk, clerk2, slip):
     field = services.claim_next(clerk)
     client.force_login(clerk2)
