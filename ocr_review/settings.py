@@ -10,6 +10,7 @@ import json
 import re
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -200,10 +201,16 @@ else:
 # One cache for every process, so API throttles and rate limits hold across web workers and
 # machines: Redis when REDIS_URL is set, else files under VAR_DIR (one machine, many processes).
 if REDIS_URL:
+    # Its own Redis database (REDIS_CACHE_DB, default 1): clearing the cache flushes that database
+    # and must never take the task queue (REDIS_URL's database) with it.
+    _redis = urlsplit(REDIS_URL)
+    REDIS_CACHE_URL = urlunsplit(
+        _redis._replace(path=f"/{env_int('REDIS_CACHE_DB', 1, minimum=0)}")
+    )
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": REDIS_CACHE_URL,
             "KEY_PREFIX": Q_NAME,
         }
     }

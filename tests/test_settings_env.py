@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PROBE = (
     "import json, django; django.setup(); from django.conf import settings as s; "
     "print(json.dumps({'db': s.DATABASES['default']['ENGINE'], "
-    "'cache': s.CACHES['default']['BACKEND'], 'broker': 'redis' if 'redis' in s.Q_CLUSTER "
+    "'cache': s.CACHES['default']['BACKEND'], 'cache_at': s.CACHES['default'].get('LOCATION'), "
+    "'broker': 'redis' if 'redis' in s.Q_CLUSTER "
     "else 'orm', 'queues': s.Q_QUEUES, 'alt': sorted(s.Q_CLUSTER['ALT_CLUSTERS'])}))"
 )
 
@@ -50,6 +51,7 @@ def test_urls_switch_to_postgresql_redis_broker_and_redis_cache(tmp_path):
     )
     assert got["db"] == "django.db.backends.postgresql" and got["broker"] == "redis"
     assert got["cache"].endswith("RedisCache")
+    assert got["cache_at"] == "redis://127.0.0.1:6379/1", "never the queue's database"
 
 
 def test_each_purpose_has_its_own_queue(tmp_path):
