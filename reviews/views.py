@@ -110,16 +110,15 @@ def next_field(request):
         after = request.POST.get("after", "")
         return _walk_next(request, int(filters["walk"]), int(after) if after.isdigit() else None)
     filters.pop("walk")
-    # Never a field this clerk already has open (in another tab), and a skipped field only once
-    # nothing else is left or its skip has timed out.
+    # Never a field this clerk already has open (in another tab), and a skipped field only after
+    # its skip timed out (REVIEW_SKIP_S) or when the clerk opens it from the list.
     held = tuple(queries.held_by(request.user).values_list("pk", flat=True))
     skipped = _live_skips(request)
     field = services.claim_next(request.user, exclude=held + skipped, **filters)
-    if field is None and skipped:
-        request.session[SKIPPED] = {}
-        field = services.claim_next(request.user, exclude=held, **filters)
     if field is None:
-        if held:
+        if skipped and queries.open_fields(**filters).filter(pk__in=skipped).exists():
+            messages.info(request, _("Only fields you skipped are left; open one from the list."))
+        elif held:
             messages.info(request, _("Only the fields you have open in another window are left."))
         else:
             messages.success(request, _("The queue is empty. Nothing left to review."))

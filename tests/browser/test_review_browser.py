@@ -122,7 +122,7 @@ def test_clerk_corrects_and_accepts_with_the_keyboard_only(
 
     boss = login(browser.new_context(viewport={"width": 1400, "height": 1000}), base, "supervisor")
     boss.goto(f"{base}/review/dashboard/")
-    assert boss.locator("svg.chart").count() == 2
+    assert boss.locator("svg.chart").count() == 3
     boss.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
 
 
