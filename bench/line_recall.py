@@ -1,10 +1,22 @@
 """Line-finding recall and precision on the shared sample pages (IoU ≥ 0.5, one-to-one).
 
-    .venv/bin/python bench/line_recall.py [--samples ../shared/samples] [--json OUT] [--threads 1]
+    .venv/bin/python bench/line_recall.py [--finder opencv|detector|hybrid|both|all]
+        [--samples ../shared/samples] [--sets real,real-zh] [--json OUT] [--markdown OUT]
+        [--threads 1]
+
+Finders: ``opencv`` is ``lines.find_lines``; ``detector`` PaddleOCR's PP-OCRv6 small text detector
+from the pinned rapidocr wheel (``ppocr.detect.TextDetector``); ``hybrid`` the detector's boxes
+plus the OpenCV boxes where it found nothing (``ppocr.detect.hybrid``, both finders' time);
+``both`` is opencv and detector, ``all`` adds hybrid.
+
+``--photo`` also scores each set's pages made to look like phone photos (a seeded perspective
+tilt, 3° rotation, a dark table around the page, uneven light, blur, JPEG quality 50; truth
+boxes moved with the page), as ``SET+photo``: the sample sets hold scans and rendered PDFs only.
 
 Recall is the share of ground-truth line boxes matched by a found box, precision the share of
 found boxes that match one; the pairing is greedy, best IoU first (lines.match_boxes). Time is
-find_lines alone, per page, on the given number of OpenCV threads (the budget is per core).
+line finding alone, per page (wall clock, and this process's CPU time, which a busy machine
+disturbs less), on the given number of OpenCV and ONNX Runtime threads (the budget is per core).
 Ground truth: ``docs/*.json`` of each sample set; see the sets' MANIFEST.md for its caveats
 (SROIE splits some printed lines into segments, unannotated stamps and logos lower precision).
 """
@@ -15,34 +27,94 @@ import argparse
 import json
 import sys
 import time
+import zlib
+from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import cv2  # noqa: E402
+import numpy as np  # noqa: E402
 
-from recognition.engine.lines import find_lines, match_boxes, quad_to_box  # noqa: E402
+from recognition.engine.lines import LineBox, find_lines, match_boxes, quad_to_box  # noqa: E402
+from recognition.engine.ppocr.detect import TextDetector, hybrid  # noqa: E402
+from recognition.engine.ppocr.source import DETECTOR, find_model  # noqa: E402
 
 SETS = ("real", "real-zh")
+FINDERS = ("opencv", "detector", "hybrid")
+CHOICES = {**{f: (f,) for f in FINDERS}, "both": FINDERS[:2], "all": FINDERS}
+Finder = Callable[[Any], list[LineBox]]
 
 
-def measure(folder: Path) -> dict:
-    rows, matched, truth_n, found_n, seconds = [], 0, 0, 0, 0.0
+def pages(folder: Path, photo: bool = False) -> list[tuple[str, Any, list]]:
+    out = []
     for meta in sorted((folder / "docs").glob("*.json")):
         image_path = next(p for p in meta.parent.glob(meta.stem + ".*") if p.suffix != ".json")
+        quads = [line["box"] for line in json.loads(meta.read_text())["lines"]]
         image = cv2.imread(str(image_path))
-        truth = [quad_to_box(line["box"]) for line in json.loads(meta.read_text())["lines"]]
-        t0 = time.perf_counter()
-        found = [b.as_tuple() for b in find_lines(image)]
-        elapsed = time.perf_counter() - t0
+        if photo:
+            image, quads = photo_like(image, quads, zlib.crc32(meta.stem.encode()))
+        out.append((meta.stem, image, [quad_to_box(q) for q in quads]))
+    return out
+
+
+def photo_like(image: Any, quads: list, seed: int) -> tuple[Any, list]:
+    """The page as a phone might photograph it, and its line quads moved with it."""
+    rng = np.random.default_rng(seed)
+    h, w = image.shape[:2]
+    corners = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    jitter = rng.uniform(-0.03, 0.03, (4, 2)).astype(np.float32) * min(h, w)
+    tilt = cv2.getPerspectiveTransform(corners, corners + jitter)
+    warp = np.vstack([cv2.getRotationMatrix2D((w / 2, h / 2), 3.0, 1.0), [0, 0, 1]]) @ tilt
+    out = cv2.warpPerspective(image, warp, (w, h), borderValue=(60, 60, 60))
+    yy, xx = np.mgrid[0:h, 0:w]
+    light = 0.55 + 0.45 * (0.6 * xx / w + 0.4 * yy / h)
+    out = np.clip(out * light[..., None], 0, 255).astype(np.uint8)
+    out = cv2.GaussianBlur(out, (0, 0), 1.0)
+    out = cv2.imdecode(cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, 50])[1], 1)
+    moved = [
+        cv2.perspectiveTransform(np.float32(q).reshape(-1, 1, 2), warp).reshape(-1).tolist()
+        for q in quads
+    ]
+    return out, moved
+
+
+def timed(finder: Finder, image: Any) -> tuple[list[LineBox], float, float]:
+    w0, c0 = time.perf_counter(), time.process_time()
+    found = finder(image)
+    return found, time.perf_counter() - w0, time.process_time() - c0
+
+
+def measure(
+    folder: Path, finders: dict[str, Finder], names: tuple[str, ...], photo: bool = False
+) -> dict[str, dict]:
+    """Every named finder on every page of a sample set; hybrid reuses the other two's boxes
+    (``finders`` holds the finders that run: those named, both for hybrid)."""
+    found: dict[str, list] = {name: [] for name in names}
+    for stem, image, truth in pages(folder, photo):
+        runs = {name: timed(finder, image) for name, finder in finders.items()}
+        for name in names:
+            if name == "hybrid":
+                (det, dw, dc), (ocv, ow, oc) = runs["detector"], runs["opencv"]
+                runs[name] = (hybrid(det, ocv), dw + ow, dc + oc)
+            found[name].append((stem, image.shape, truth, *runs[name]))
+    return {name: score(found[name]) for name in names}
+
+
+def score(pages_found: list) -> dict:
+    rows, matched, truth_n, found_n, seconds, cpu = [], 0, 0, 0, 0.0, 0.0
+    for stem, shape, truth, boxes, elapsed, cpu_s in pages_found:
+        found = [b.as_tuple() for b in boxes]
         hit, total = match_boxes(found, truth)
         matched, truth_n, found_n = matched + hit, truth_n + total, found_n + len(found)
-        seconds += elapsed
+        seconds, cpu = seconds + elapsed, cpu + cpu_s
         rows.append(
             {
-                "doc": meta.stem,
-                "size": f"{image.shape[1]}x{image.shape[0]}",
+                "doc": stem,
+                "size": f"{shape[1]}x{shape[0]}",
                 "truth": total,
                 "found": len(found),
                 "matched": hit,
@@ -59,6 +131,7 @@ def measure(folder: Path) -> dict:
         "found_lines": found_n,
         "matched_lines": matched,
         "seconds_per_page": round(seconds / max(1, len(rows)), 3),
+        "cpu_seconds_per_page": round(cpu / max(1, len(rows)), 3),
         "documents": rows,
     }
 
@@ -81,33 +154,90 @@ def print_table(name: str, result: dict) -> None:
     )
 
 
+def markdown(results: dict[str, dict[str, dict]], settings: dict) -> str:
+    lines = [
+        "# Line finding on the shared sample pages",
+        "",
+        "Recall and precision at IoU ≥ 0.5, one-to-one (`lines.match_boxes`); seconds per page of",
+        f"line finding alone on {settings['threads']} thread(s), wall clock and CPU. Made by",
+        f"`{settings['command']}`.",
+        "",
+        "| finder | set | pages | truth lines | recall | precision | s/page | CPU s/page |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for finder, sets in results.items():
+        for name, r in sets.items():
+            lines.append(
+                f"| {finder} | {name} | {r['pages']} | {r['truth_lines']} | {r['recall']:.3f} | "
+                f"{r['precision']:.3f} | {r['seconds_per_page']:.2f} | "
+                f"{r['cpu_seconds_per_page']:.2f} |"
+            )
+    lines += [
+        "",
+        "opencv: `lines.find_lines`; detector: PP-OCRv6 small det from the pinned rapidocr wheel,",
+        "`ppocr.detect.DEFAULT` settings (chosen among standard PaddleOCR/rapidocr settings on",
+        "`real` and `real-zh`, see `DetectorSettings`); hybrid: detector boxes plus OpenCV boxes",
+        "where the detector found nothing (`ppocr.detect.hybrid`), both finders' time.",
+        "`SET+photo`: the same pages made photo-like by this script (`photo_like`). Ground truth",
+        "conventions cap what any line finder scores: SROIE splits printed lines at single",
+        "spaces (label | value, tax code | price), the e-invoice text layer joins widely spaced",
+        "spans; see each set's MANIFEST.md. On a machine shared with other work wall time runs",
+        "well over CPU time: compare CPU time.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    parser.add_argument("--finder", choices=sorted(CHOICES), default="opencv")
     parser.add_argument("--samples", type=Path, default=ROOT.parent / "shared" / "samples")
+    parser.add_argument("--sets", default=",".join(SETS), help="comma-separated sample sets")
     parser.add_argument("--json", dest="json_out", type=Path, help="also write the figures here")
-    parser.add_argument("--threads", type=int, default=1, help="OpenCV threads (default 1)")
+    parser.add_argument("--markdown", type=Path, help="also write a summary table here")
+    parser.add_argument("--threads", type=int, default=1, help="OpenCV and ONNX threads")
+    parser.add_argument("--photo", action="store_true", help="also photo-like copies of the sets")
     args = parser.parse_args()
     cv2.setNumThreads(args.threads)
-    results = {}
-    for name in SETS:
-        folder = args.samples / name
+    names = CHOICES[args.finder]
+    needed = set(FINDERS[:2]) if "hybrid" in names else set(names)
+    finders: dict[str, Finder] = {"opencv": find_lines} if "opencv" in needed else {}
+    detector = None
+    if "detector" in needed:
+        detector = TextDetector(find_model(DETECTOR).path, threads=args.threads)
+        finders["detector"] = detector.find_lines
+    results: dict[str, dict[str, dict]] = {name: {} for name in names}
+    for set_name in args.sets.split(","):
+        folder = args.samples / set_name
         if not (folder / "docs").is_dir():
             print(f"{folder}: not found, skipped")
             continue
-        results[name] = measure(folder)
-        print_table(name, results[name])
-    if not results:
+        for photo in (False, True) if args.photo else (False,):
+            label = set_name + ("+photo" if photo else "")
+            for finder, result in measure(folder, finders, names, photo).items():
+                results[finder][label] = result
+                print_table(f"{finder} on {label}", result)
+    if not any(results.values()):
         sys.exit(f"no sample sets under {args.samples}")
-    print("\nset       recall  precision  s/page")
-    for name, r in results.items():
-        print(
-            f"{name:<8}  {r['recall']:.3f}   {r['precision']:.3f}      {r['seconds_per_page']:.3f}"
-        )
+    print(f"\n{'finder':<9} {'set':<15} recall  precision  s/page  CPU s/page")
+    for finder, sets in results.items():
+        for name, r in sets.items():
+            print(
+                f"{finder:<9} {name:<15} {r['recall']:.3f}   {r['precision']:.3f}      "
+                f"{r['seconds_per_page']:.3f}   {r['cpu_seconds_per_page']:.3f}"
+            )
+    settings: dict[str, Any] = {
+        "iou": 0.5,
+        "threads": args.threads,
+        "command": "bench/line_recall.py " + " ".join(sys.argv[1:]),
+    }
+    if detector is not None:
+        settings["detector"] = {"model": DETECTOR, **asdict(detector.settings)}
     if args.json_out:
-        settings = {"iou": 0.5, "opencv_threads": args.threads}
         args.json_out.write_text(json.dumps({**results, "settings": settings}, indent=2) + "\n")
+    if args.markdown:
+        args.markdown.write_text(markdown(results, settings))
 
 
 if __name__ == "__main__":

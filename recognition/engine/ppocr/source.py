@@ -1,4 +1,5 @@
-"""Where PaddleOCR's published recognition weights live: inside the pinned ``rapidocr`` wheel.
+"""Where PaddleOCR's published weights (recogniser, text detector) live: inside the pinned
+``rapidocr`` wheel.
 
 Found through the installed distribution's metadata, never by importing ``rapidocr`` (it is
 installed without its dependencies, so importing it would fail, and we only want its files).
@@ -15,7 +16,11 @@ from .info import Provenance
 
 PACKAGE = "rapidocr"
 PINNED_VERSION = "3.10.0"
-MODELS = {SMALL: "rapidocr/models/PP-OCRv6_rec_small.onnx"}
+DETECTOR = "PP-OCRv6_det_small"
+MODELS = {
+    SMALL: "rapidocr/models/PP-OCRv6_rec_small.onnx",
+    DETECTOR: "rapidocr/models/PP-OCRv6_det_small.onnx",
+}
 
 
 class SourceError(RuntimeError):
