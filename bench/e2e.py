@@ -3,6 +3,7 @@
     scripts/bootstrap.sh --bench        # once: Tesseract + .venv-bench with the peer engines
     .venv-bench/bin/python bench/e2e.py [--bills 20] [--engines ours,tesseract,rapidocr]
         [--workers 1,2] [--out bench/results/e2e]
+    .venv/bin/python bench/e2e.py --real [--sets real-zh,real]    # real sample pages, shipped types
 
 1. Renders ``--bills`` demo bills per document type (every third one as a PDF, as ``load_demo``
    does), with their ground truth, once, into bench/out/e2e/bills.
@@ -25,6 +26,10 @@
 
 Writes OUT.json, OUT.md (tables) and OUT-sweep.png. Run it on an idle machine: the throughput
 figures are the machine's, and a training job on the same cores halves them.
+
+``--real`` runs the real sample pages (../shared/samples) instead, through the same intake and
+task code, with the shipped types (e_invoice_digital, vat_e_invoice, receipt) and our engine,
+and writes bench/results/e2e-real.md/.json (bench/e2e_real.py: truth and figures).
 """
 
 from __future__ import annotations
@@ -183,10 +188,12 @@ def run(engine: str, workers: int, bills: Path, out: Path) -> None:
     from demo.loading import load_document_types
     from documents import services
     from documents.models import Document, Field
+    from documents.shipped_types import install_types
     from recognition.models import ModelVersion
 
     call_command("migrate", verbosity=0)
     load_document_types()
+    install_types()
     if engine != "ours":
         for kind in ("general", "numeric"):
             ModelVersion.objects.get_or_create(
@@ -245,6 +252,8 @@ def run(engine: str, workers: int, bills: Path, out: Path) -> None:
                 "key": f.spec.key,
                 "kind": f.spec.kind,
                 "value": f.value,
+                "normalized": f.normalized,
+                "raw_text": f.raw_text,
                 "truth": truth[ids[f.document_id]]["fields"].get(f.spec.key, ""),
                 "confidence": f.confidence,
                 "status": f.status,
@@ -283,8 +292,8 @@ def run(engine: str, workers: int, bills: Path, out: Path) -> None:
 _SHARED = ("SQLITE_PATH", "MEDIA_ROOT", "DATABASE_URL", "REDIS_URL")
 
 
-def run_child(engine: str, workers: int, bills: Path) -> dict:
-    var = OUT_DIR / f"run-{engine}-{workers}"
+def run_child(engine: str, workers: int, bills: Path, tag: str = "") -> dict:
+    var = OUT_DIR / f"run-{engine}-{workers}{tag}"
     shutil.rmtree(var, ignore_errors=True)
     var.mkdir(parents=True)
     raw_path = var / "raw.json"
@@ -314,7 +323,9 @@ def main() -> None:
     parser.add_argument("--engines", default="ours,tesseract,rapidocr")
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--target-error", type=float, default=0.003)
-    parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "e2e"))
+    parser.add_argument("--out", help="default bench/results/e2e, or e2e-real with --real")
+    parser.add_argument("--real", action="store_true", help="the real sample pages instead")
+    parser.add_argument("--sets", default="real-zh,real", help="sample folders for --real")
     parser.add_argument(
         "--run", nargs=4, metavar=("ENGINE", "WORKERS", "BILLS", "OUT"), help=argparse.SUPPRESS
     )
@@ -329,6 +340,14 @@ def main() -> None:
     import django
 
     django.setup()
+    if args.real:
+        from bench import e2e_real
+
+        pages = e2e_real.prepare(OUT_DIR / "real", tuple(args.sets.split(",")))
+        raw = run_child("ours", 1, pages, tag="-real")
+        out = Path(args.out or ROOT / "bench" / "results" / "e2e-real")
+        e2e_real.report(raw, out, sets=args.sets)
+        return
     bills = render_bills(args.bills, args.seed)
     worker_counts = [int(w) for w in args.workers.split(",")]
     report = {
@@ -356,7 +375,7 @@ def main() -> None:
         (OUT_DIR / f"fields-{engine}.json").write_text(
             json.dumps(fields, ensure_ascii=False, indent=1)
         )
-    out = Path(args.out)
+    out = Path(args.out or ROOT / "bench" / "results" / "e2e")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".json").write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
     table = markdown(report)

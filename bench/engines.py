@@ -70,7 +70,7 @@ def ours(kind: str = "general", weights: Path | None = None) -> Engine:
     """The model the app ships for ``kind`` (recognition.registry.SHIPPED), served as the app
     serves it: ONNX Runtime, one thread."""
     from recognition.engine.readers import open_reader
-    from recognition.registry import SHIPPED
+    from recognition.shipped import SHIPPED
 
     cv2.setNumThreads(1)
     reader = open_reader(weights or WEIGHTS / SHIPPED[kind], threads=1)

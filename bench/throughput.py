@@ -24,10 +24,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import torch  # noqa: E402
 
 from recognition.engine.evaluate import load_image, read_labels  # noqa: E402
-from recognition.engine.predictor import Predictor  # noqa: E402
+from recognition.engine.readers import open_reader  # noqa: E402
+from recognition.shipped import SHIPPED  # noqa: E402
 
 
 def line_images(kind: str, n: int) -> list:
@@ -65,11 +65,11 @@ def main() -> None:
     parser.add_argument("--json", dest="json_out", default=None)
     args = parser.parse_args()
 
-    torch.set_num_threads(args.threads)
-    path = Path(args.checkpoint or ROOT / "recognition" / "weights" / f"{args.kind}.pt")
+    path = Path(args.checkpoint or ROOT / "recognition" / "weights" / SHIPPED[args.kind])
     images = line_images(args.kind, args.lines)
     t0 = time.perf_counter()
-    predictor = Predictor.from_file(path, threads=args.threads, batch_size=args.batch_size)
+    # As a worker serves it: ONNX Runtime for .onnx files (no torch), torch for a .pt checkpoint.
+    predictor = open_reader(path, threads=args.threads)
     load_s = time.perf_counter() - t0
 
     predictor.recognize(images[:16])  # warm-up: first calls pay for allocator and kernel set-up
@@ -95,7 +95,7 @@ def main() -> None:
         "batch1_ms_p95": round(sorted(single)[int(0.95 * (len(single) - 1))] * 1000, 2),
         "batched_lines_per_s": round(len(images) / batched_s, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        "torch": torch.__version__,
+        "torch_loaded": "torch" in sys.modules,
     }
     for key, value in result.items():
         print(f"{key:>22}: {value}")

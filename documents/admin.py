@@ -17,6 +17,7 @@ from .api import tokens
 from .models import (
     ApiClient,
     Document,
+    DocumentExport,
     DocumentType,
     Event,
     Field,
@@ -35,6 +36,8 @@ class FieldSpecInline(admin.StackedInline):
         ("required", "threshold"),
         "label_aliases",
         "region",
+        "location",
+        "cleaning",
         "rules",
     )
 
@@ -313,3 +316,14 @@ class WebhookEventAdmin(admin.ModelAdmin):
             _("%(n)d event(s) queued for delivery again.") % {"n": replayed},
             messages.SUCCESS,
         )
+
+
+@admin.register(DocumentExport)
+class DocumentExportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Exports asked for on the documents list; the file is downloaded from the list's link."""
+
+    list_display = ("id", "created_at", "created_by", "format", "status", "done", "total")
+    list_filter = ("status", "format")
+    # The ids can be many thousands: the count says enough.
+    readonly_fields = [f.name for f in DocumentExport._meta.fields if f.name != "document_ids"]
+    exclude = ("document_ids",)

@@ -90,6 +90,7 @@ class FieldSerializer(serializers.ModelSerializer):
             "label",
             "kind",
             "value",
+            "normalized",
             "raw_text",
             "confidence",
             "status",
@@ -100,8 +101,18 @@ class FieldSerializer(serializers.ModelSerializer):
             "version",
         ]
         extra_kwargs = {
-            "value": {"help_text": "The value after rules and any clerk correction."},
-            "raw_text": {"help_text": "What the OCR model read, before normalisation."},
+            "value": {
+                "help_text": "The value: the reading after cleaning (printed label, stray marks "
+                "such as ⊗ and currency signs cut off), which the rules checked; a clerk's "
+                "value once confirmed or corrected."
+            },
+            "normalized": {
+                "read_only": True,
+                "help_text": "The value as recognised, in its canonical form (amounts 1234.50, "
+                "dates YYYY-MM-DD, codes in upper case); the value itself where the kind has no "
+                "canonical form.",
+            },
+            "raw_text": {"help_text": "What the OCR model read, before cleaning."},
             "confidence": {"help_text": "0-1, see recognition.engine.ctc.greedy_decode."},
             "version": {"help_text": "Bumped on every change; send it back with a decision."},
         }

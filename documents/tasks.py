@@ -21,3 +21,9 @@ def run_purge() -> dict[str, Any]:
     from .retention import RetentionPolicy, purge
 
     return asdict(purge(RetentionPolicy.from_settings()))
+
+
+def run_document_export(job_id: int) -> str:
+    from .export_jobs import run_export
+
+    return run_export(job_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -10,7 +11,6 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
-from django.db.models import Count, Q
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.decorators import method_decorator
@@ -25,6 +25,8 @@ from ocr_review.roles import is_clerk, is_supervisor
 
 from . import services
 from .exceptions import IntakeError
+from .export_views import recent_exports
+from .listing import DEFAULT_SORT, SORTS, ListQuery
 from .models import Document, DocumentType, Field, Page
 from .permissions import documents_for
 from .request_size import refuse_large_content_length
@@ -43,42 +45,54 @@ class DocumentQuerysetMixin(LoginRequiredMixin):
 
 
 class DocumentListView(DocumentQuerysetMixin, ListView):
+    """Newest first unless a column header says otherwise; search, filters and sort are kept in
+    the paging, sort and export links (documents.listing)."""
+
     template_name = "documents/list.html"
     paginate_by = 50
     context_object_name = "documents"
+    with_exports = True  # the asker's recent exports above the table (not in the rows refresh)
 
     def get_queryset(self):
-        qs = (
-            super()
-            .get_queryset()
-            .annotate(
-                n_fields=Count("fields"),
-                n_review=Count("fields", filter=Q(fields__status=Field.Status.NEEDS_REVIEW)),
-            )
-        )
-        status = self.request.GET.get("status")
-        if status in Document.Status.values:
-            qs = qs.filter(status=status)
-        doc_type = self.request.GET.get("type")
-        if doc_type:
-            qs = qs.filter(document_type__code=doc_type)
-        return qs
+        self.query = ListQuery.from_params(self.request.GET)
+        return self.query.apply(super().get_queryset())
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
+        query = self.query
         ctx["statuses"] = Document.Status.choices
         ctx["types"] = DocumentType.objects.filter(active=True)
+        ctx["query"] = query
+        ctx["params"] = query.params()
+        ctx["page_query"] = urlencode(query.params())
+        ctx["columns"] = _sort_columns(query)
+        ctx["can_rerun"] = is_supervisor(self.request.user)
         ctx["busy"] = any(
             d.status in (Document.Status.QUEUED, Document.Status.PROCESSING)
             for d in ctx["documents"]
         )
+        if self.with_exports:
+            ctx["recent_exports"] = recent_exports(self.request.user)
         return ctx
+
+
+def _sort_columns(query: ListQuery) -> dict[str, dict[str, str]]:
+    """Per sortable column: the link that sorts by it, and its current direction if any."""
+    columns = {}
+    for key in SORTS:
+        params = {**query.params(), "sort": query.next_sort(key)}
+        if params["sort"] == DEFAULT_SORT:
+            del params["sort"]
+        direction = "asc" if query.sort == key else "desc" if query.sort == f"-{key}" else ""
+        columns[key] = {"href": "?" + urlencode(params), "direction": direction}
+    return columns
 
 
 class DocumentRowsView(DocumentListView):
     """The table body alone, for the list's self-refresh."""
 
     template_name = "documents/_rows.html"
+    with_exports = False
 
 
 @method_decorator(csrf_exempt, name="dispatch")  # checked in post(), once the size is known

@@ -255,6 +255,9 @@ OCR_STUCK_AFTER_S = env_int("OCR_STUCK_AFTER_S", Q_TIMEOUT_S + 120)
 # /readyz reports not ready when the media folder has less room than this.
 OCR_MIN_FREE_DISK_MB = env_int("OCR_MIN_FREE_DISK_MB", 1024, minimum=0)
 
+# Document exports of more documents than this run as a background job with a progress bar.
+OCR_EXPORT_SYNC_MAX = env_int("OCR_EXPORT_SYNC_MAX", 500, minimum=1)
+
 # -- retention (manage.py purge, scheduled daily) ------------------------------------------------
 # Days a closed document (completed/failed, with pages, fields, events and files), an audit event
 # of a closed document, and a delivered or abandoned webhook are kept after their last change;

@@ -1,7 +1,8 @@
 """From page images to located, read and validated field values (no ORM; models passed in).
 
 The heavy, pure-ish part of the pipeline: deskew, line finding, recognition of every line with
-the general model, field location, numeric re-reading, rules. processing.run stores the result.
+the general model, field location, numeric re-reading, cleaning, rules. processing.run stores
+the result: the raw reading, the cleaned value the rules checked, and its normalised form.
 """
 
 from __future__ import annotations
@@ -14,13 +15,23 @@ from datetime import date
 import numpy as np
 from PIL import Image
 
-from documents.rules import REASON_MISSING, FieldContext, build_rules, needs_review, run_rules
-from recognition.engine.charset import fold
+from documents.rules import (
+    REASON_MISSING,
+    FieldContext,
+    RuleOutcome,
+    build_rules,
+    needs_review,
+    run_rules,
+)
+from documents.rules.cleaning import clean_value
+from documents.rules.location import Layout, parse_layout, parse_location
 from recognition.engine.lines import find_lines
 from recognition.engine.preprocess import ImageError, crop_box, deskew
 from recognition.engine.readers import LineReader
 
+from .layout import table_frame
 from .locate import Encoder, Located, OcrLine, SpecView, locate_fields
+from .ocrlines import Box
 
 
 @dataclass(frozen=True)
@@ -36,6 +47,8 @@ class SpecInput:
     rules: dict
     threshold: float
     numeric: bool
+    location: dict | None = None  # FieldSpec.location
+    cleaning: list | None = None  # FieldSpec.cleaning
 
 
 @dataclass
@@ -43,13 +56,14 @@ class FieldResult:
     key: str
     page: int | None
     box: tuple[int, int, int, int] | None
-    raw_text: str
-    value: str
-    confidence: float
+    raw_text: str  # as read
+    value: str  # cleaned: what the rules checked
+    confidence: float  # of the cleaned value's characters
     char_confidences: tuple[float, ...]
     reasons: list[dict]
     model: str  # "numeric" or "general"
     method: str = ""
+    normalized: str = ""  # the rules' canonical form of the value
 
 
 @dataclass
@@ -112,6 +126,55 @@ def _reread_numeric(
     return text, decoded.confidence, decoded.char_confidences
 
 
+def _frames(pages: list[PageResult], layout: Layout, views: Sequence[SpecView]) -> list[dict]:
+    """Per page, the outer border of its form table, where a region is given relative to it."""
+    frames = {
+        (loc.region.frame or layout.frame)
+        for view in views
+        for loc in view.location.every()
+        if loc.by == "region" and loc.region is not None
+    }
+    if "table" not in frames:
+        return [{} for _ in pages]
+    out: list[dict[str, Box]] = []
+    for page in pages:
+        frame = table_frame(np.asarray(page.image.convert("L")))
+        out.append({"table": frame} if frame else {})
+    return out
+
+
+def _clean(
+    spec: SpecInput, loc: Located, pages: list[PageResult], numeric: LineReader
+) -> FieldResult:
+    text, conf, confs, model = loc.text, loc.confidence, loc.char_confidences, "general"
+    if spec.numeric:
+        text, conf, confs = _reread_numeric(loc, pages[loc.page], numeric)
+        model = "numeric"
+    cleaned = clean_value(
+        text.strip(_VALUE_STRIP),
+        confs[len(text) - len(text.lstrip(_VALUE_STRIP)) :] if confs else (),
+        spec.kind,
+        spec.cleaning,
+        labels=(spec.label, *spec.aliases),
+        default_confidence=conf,
+    )
+    if cleaned.char_confidences and cleaned.text != text:
+        # The cleaned value's own characters decide, not a stripped ¥ or ⊗.
+        conf = min(cleaned.char_confidences)
+    return FieldResult(
+        spec.key,
+        loc.page,
+        loc.box,
+        text,
+        cleaned.text,
+        conf,
+        cleaned.char_confidences or tuple(confs),
+        [],
+        model,
+        loc.method,
+    )
+
+
 def read_fields(
     pages: list[PageResult],
     specs: Sequence[SpecInput],
@@ -119,32 +182,32 @@ def read_fields(
     *,
     encode: Encoder | None = None,
     today: date | None = None,
+    layout: dict | None = None,
 ) -> list[FieldResult]:
     lines = [line for page in pages for line in page.lines]
     sizes = [page.image.size for page in pages]
+    parsed = parse_layout(layout)
+    views = [
+        SpecView(s.key, s.label, s.aliases, s.region, parse_location(s.location or None))
+        for s in specs
+    ]
     located = locate_fields(
-        [SpecView(s.key, s.label, s.aliases, s.region) for s in specs], lines, sizes, encode=encode
+        views, lines, sizes, encode=encode, layout=parsed, frames=_frames(pages, parsed, views)
     )
     results: dict[str, FieldResult] = {}
     for spec in specs:
         loc = located.get(spec.key)
         if loc is None:
             results[spec.key] = FieldResult(spec.key, None, None, "", "", 0.0, (), [], "general")
-            continue
-        text, conf, confs, model = loc.text, loc.confidence, loc.char_confidences, "general"
-        if spec.numeric:
-            text, conf, confs = _reread_numeric(loc, pages[loc.page], numeric)
-            model = "numeric"
-        value = fold(text).strip(_VALUE_STRIP)
-        results[spec.key] = FieldResult(
-            spec.key, loc.page, loc.box, text, value, conf, confs, [], model, loc.method
-        )
+        else:
+            results[spec.key] = _clean(spec, loc, pages, numeric)
     values = {key: r.value for key, r in results.items()}
     for spec in specs:
         result = results[spec.key]
-        result.reasons = route(
+        result.reasons, outcome = check(
             spec, result.value, result.confidence, values, found=result.box is not None, today=today
         )
+        result.normalized = outcome.normalized if outcome else result.value
     return [results[s.key] for s in specs]
 
 
@@ -158,6 +221,19 @@ def route(
     today: date | None = None,
 ) -> list[dict]:
     """Review reasons of one field value; an empty list means it can be accepted automatically."""
+    return check(spec, value, confidence, values, found=found, today=today)[0]
+
+
+def check(
+    spec: SpecInput,
+    value: str,
+    confidence: float,
+    values: dict[str, str],
+    *,
+    found: bool,
+    today: date | None = None,
+) -> tuple[list[dict], RuleOutcome | None]:
+    """Review reasons of one field value and the rules' outcome (None for a missing value)."""
     if not found or not value:
         if spec.required:
             return [
@@ -165,11 +241,11 @@ def route(
                     "code": REASON_MISSING,
                     "message": f"“{spec.label}” was not found on the document.",
                 }
-            ]
-        return []
+            ], None
+        return [], None
     ctx = FieldContext(kind=spec.kind, required=spec.required, other_values=values, today=today)
     outcome = run_rules(value, ctx, build_rules(spec.kind, spec.rules))
-    return needs_review(confidence, spec.threshold, outcome)
+    return needs_review(confidence, spec.threshold, outcome), outcome
 
 
 def recognize_document(
@@ -178,11 +254,12 @@ def recognize_document(
     *,
     general: LineReader,
     numeric: LineReader,
+    layout: dict | None = None,
 ) -> DocumentResult:
     t0 = time.perf_counter()
     pages = read_pages(images, general)
     t1 = time.perf_counter()
-    fields = read_fields(pages, specs, numeric, encode=general.charset.encode)
+    fields = read_fields(pages, specs, numeric, encode=general.charset.encode, layout=layout)
     t2 = time.perf_counter()
     return DocumentResult(
         pages, fields, {"read_pages_s": round(t1 - t0, 3), "fields_s": round(t2 - t1, 3)}

@@ -37,6 +37,8 @@ def spec_inputs(document: Document) -> list[SpecInput]:
             rules=s.rules or {},
             threshold=s.effective_threshold,
             numeric=s.numeric,
+            location=s.location or None,
+            cleaning=s.cleaning or None,
         )
         for s in document.document_type.fields.all()
     ]
@@ -69,13 +71,25 @@ def process_document(document_id: int) -> str:
         t0 = time.perf_counter()
         images = render_pages(data, document.content_type, intake_limits())
         render_s = time.perf_counter() - t0
-        result = recognize_document(images, spec_inputs(document), general=general, numeric=numeric)
+        result = recognize_document(
+            images,
+            spec_inputs(document),
+            general=general,
+            numeric=numeric,
+            layout=document.document_type.layout or None,
+        )
     except IntakeError as exc:
         transitions.fail(document.pk, exc.message)
         return "failed"
     except Exception as exc:
         log.exception("recognition of document %s failed", document_id)
-        document = transitions.fail_or_retry(document.pk, f"{type(exc).__name__}: {exc}")
+        # Clerks and API clients see this text: the kind of failure, never a server path or
+        # other internals (the log above has the details for the operators).
+        document = transitions.fail_or_retry(
+            document.pk,
+            f"Recognition stopped on an unexpected error ({type(exc).__name__}); it is retried "
+            "automatically, and the operators' log has the details.",
+        )
         if document.status == Document.Status.QUEUED:
             enqueue_recognition(document.pk)
         return "error"

@@ -50,6 +50,7 @@ def _ocr_reading(
 def _routed(f: FieldResult) -> dict[str, Any]:
     return {
         "value": f.value,
+        "normalized": f.normalized,
         "status": Field.Status.NEEDS_REVIEW if f.reasons else Field.Status.AUTO_ACCEPTED,
         "review_reasons": f.reasons,
     }

@@ -29,6 +29,7 @@ from ocr_review.tasking import enqueue_on_commit
 from .engine.files import atomic_write, file_sha256
 from .exceptions import ModelUnavailable, RegistryError
 from .models import ModelVersion
+from .shipped import SHIPPED, SHIPPED_TRAINING
 
 # The engine (torch, OpenCV) is imported inside the functions that score or load a model, so the
 # admin can import this module in a web process without loading torch.
@@ -36,11 +37,6 @@ from .models import ModelVersion
 log = logging.getLogger(__name__)
 
 
-# What each kind serves until another version is activated, and the PyTorch checkpoint it was
-# exported from. ppocr-v6-small.* are written at set-up by `manage.py convert_ppocr` from the
-# pinned rapidocr wheel (PaddleOCR's PP-OCRv6 small, Apache-2.0).
-SHIPPED = {"numeric": "numeric.onnx", "general": "ppocr-v6-small.onnx"}
-SHIPPED_TRAINING = {"numeric": "numeric.pt", "general": "ppocr-v6-small.pt"}
 
 
 def checkpoint_path(version: ModelVersion) -> Path:

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from documents import events, notify, transitions
 from documents.models import HUMAN_DECIDED, Field, WebhookEvent
-from documents.rules import FieldContext, build_rules, fold_text, run_rules
+from documents.rules import FieldContext, RuleOutcome, build_rules, fold_text, run_rules
 
 from . import queries
 from .exceptions import LeaseLost, NotUnderReview, RulesStillFail, StaleVersion
@@ -138,13 +138,16 @@ class Decision:
     document_completed: bool
 
 
-def check_value(field: Field, value: str) -> list[dict]:
-    """Rule failures of a proposed value, as shown to the clerk before saving."""
+def _outcome(field: Field, value: str) -> RuleOutcome:
     spec = field.spec
     others = dict(field.document.fields.exclude(pk=field.pk).values_list("spec__key", "value"))
     ctx = FieldContext(kind=spec.kind, required=spec.required, other_values=others)
-    outcome = run_rules(value, ctx, build_rules(spec.kind, spec.rules or {}))
-    return [{"code": f.code, "message": f.message} for f in outcome.failures]
+    return run_rules(value, ctx, build_rules(spec.kind, spec.rules or {}))
+
+
+def check_value(field: Field, value: str) -> list[dict]:
+    """Rule failures of a proposed value, as shown to the clerk before saving."""
+    return [{"code": f.code, "message": f.message} for f in _outcome(field, value).failures]
 
 
 def decide(
@@ -178,7 +181,8 @@ def decide(
             current_version=field.version,
         )
     value = fold_text(value).strip() if value else ""
-    failures = check_value(field, value)
+    outcome = _outcome(field, value)
+    failures = [{"code": f.code, "message": f.message} for f in outcome.failures]
     if failures and not override_reason.strip():
         raise RulesStillFail(
             "The value still breaks a rule: " + "; ".join(f["message"] for f in failures),
@@ -199,7 +203,11 @@ def decide(
     }
     with transaction.atomic():
         changed = Field.objects.filter(pk=field.pk, version=version, status=field.status).update(
-            value=value, status=status, version=F("version") + 1, updated_at=now
+            value=value,
+            normalized=outcome.normalized or value,
+            status=status,
+            version=F("version") + 1,
+            updated_at=now,
         )
         if not changed:
             raise StaleVersion(

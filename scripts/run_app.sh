@@ -17,6 +17,7 @@ py=.venv/bin/python
 
 $py manage.py migrate --noinput
 $py manage.py collectstatic --noinput -v 0
+$py manage.py load_types
 $py manage.py load_demo --bills "${DEMO_BILLS:-3}"
 $py manage.py schedule_maintenance
 

@@ -2,6 +2,7 @@
 the API clients and webhooks of upstream systems."""
 
 from .documents import HUMAN_DECIDED, Document, Event, Field, Page, TextLine
+from .exports import DocumentExport
 from .integrations import ApiClient, WebhookDelivery, WebhookEvent, _webhook_secret
 from .types import NUMERIC_KINDS, DocumentType, FieldKind, FieldSpec
 
@@ -10,6 +11,7 @@ __all__ = [
     "NUMERIC_KINDS",
     "ApiClient",
     "Document",
+    "DocumentExport",
     "DocumentType",
     "Event",
     "Field",

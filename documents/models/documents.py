@@ -152,8 +152,10 @@ class Field(models.Model):
         Page, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     box = models.JSONField(null=True, blank=True)  # [x0, y0, x1, y1] in page pixels
-    raw_text = models.TextField(blank=True)
-    value = models.TextField(blank=True)
+    raw_text = models.TextField(blank=True)  # what the model read, before cleaning
+    value = models.TextField(blank=True)  # cleaned (rules check this), or a clerk's value
+    # The rules' canonical form of the value read (1234.50, 2024-03-07, upper-case codes).
+    normalized = models.TextField(blank=True)
     confidence = models.FloatField(default=0.0)
     char_confidences = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, db_index=True)

@@ -7,11 +7,15 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from documents.rules import validate_config
+from documents.rules.cleaning import validate_cleaning
+from documents.rules.location import parse_layout, parse_location
 
 
 class FieldKind(models.TextChoices):
     TEXT = "text", _("Text")
     NAME = "name", _("Person name")
+    COMPANY = "company", _("Company name")
+    ADDRESS = "address", _("Address")
     ID_NUMBER = "id_number", _("Resident ID number")
     AMOUNT = "amount", _("Amount (figures)")
     AMOUNT_IN_WORDS = "amount_in_words", _("Amount in Chinese capitals")
@@ -46,6 +50,17 @@ class DocumentType(models.Model):
         ),
     )
     active = models.BooleanField(default=True)
+    layout = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=_(
+            "Sections, frame and layout variants the field locations refer to, e.g. "
+            '{"frame": "table", "sections": {"buyer": ["购买方", "购"], "seller": ["销售方", '
+            '"销"]}, "variants": [{"name": "digital", "anchors": ["统一社会信用代码"]}]}. '
+            "A section holds the lines nearer its anchor than any other section's; a page takes "
+            "the variant whose anchors it shows most."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -56,6 +71,10 @@ class DocumentType(models.Model):
     def clean(self) -> None:
         if not 0 <= self.confidence_threshold <= 1:
             raise ValidationError({"confidence_threshold": _("Use a value between 0 and 1.")})
+        try:
+            parse_layout(self.layout or {})
+        except ValueError as exc:
+            raise ValidationError({"layout": str(exc)}) from exc
 
 
 class FieldSpec(models.Model):
@@ -90,6 +109,28 @@ class FieldSpec(models.Model):
             "checks (ID checksum, amount format, date, credit code)."
         ),
     )
+    location = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=_(
+            "How to find the value, when next to its label is not enough, e.g. "
+            '{"section": "seller"}, {"occurrence": 2}, {"value": {"side": "right", "column": '
+            '["金额"]}}, {"by": "region", "region": {"frame": "table", "box": [0.6, 0, 1, 0.2]}}, '
+            '{"by": "pattern", "pattern": "\\d{2}/\\d{2}/\\d{4}"}, {"by": "after", "after": '
+            '"company", "until": ["TEL"], "value": {"lines": 3}}; "fallback" lists other '
+            'locations to try, "variants" one per layout variant.'
+        ),
+    )
+    cleaning = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_(
+            "Cleaning steps applied to the reading before the rules, e.g. "
+            '["strip_symbols", "amount"], ["credit_code"], [{"op": "remove", "pattern": '
+            '"\\(\\d+-[A-Z]\\)$"}]. Steps: strip_symbols, strip_label, words_only, amount, '
+            "credit_code, digits_only, no_spaces, upper, extract, remove."
+        ),
+    )
     threshold = models.FloatField(
         null=True, blank=True, help_text=_("Overrides the document type's confidence threshold.")
     )
@@ -121,6 +162,14 @@ class FieldSpec(models.Model):
             validate_config(self.rules or {})
         except ValueError as exc:
             raise ValidationError({"rules": str(exc)}) from exc
+        for name, check in (
+            ("location", parse_location),
+            ("cleaning", validate_cleaning),
+        ):
+            try:
+                check(getattr(self, name) or None)
+            except ValueError as exc:
+                raise ValidationError({name: str(exc)}) from exc
         if self.region:
             box = self.region.get("box") if isinstance(self.region, dict) else None
             if (

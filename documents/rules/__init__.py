@@ -37,6 +37,7 @@ from documents.rules.base import (
     run_rules,
     validate_config,
 )
+from documents.rules.cross import AmountMatchesRule, DiffersFromRule, SumOfRule
 from documents.rules.dates import DateRule, parse_date
 from documents.rules.generic import (
     BankCardRule,
@@ -48,25 +49,40 @@ from documents.rules.generic import (
     luhn_applies,
 )
 from documents.rules.identity import CreditCodeRule, IdNumberRule
-from documents.rules.money import AmountInWordsRule, AmountRule
+from documents.rules.money import AmountInWordsRule, AmountRule, amount_of
 from documents.rules.normalize import fold_text, normalize_value
 from documents.rules.options import RuleConfigError
+from documents.rules.text import (
+    COMPANY_SUFFIXES,
+    LABEL_WORDS,
+    AddressRule,
+    CompanyNameRule,
+    PersonNameRule,
+    label_words_in,
+)
 
 __all__ = [
+    "COMPANY_SUFFIXES",
     "DEFAULT_RULES",
+    "LABEL_WORDS",
     "KINDS",
     "REASON_LOW_CONFIDENCE",
     "REASON_MISSING",
     "RULES",
+    "AddressRule",
     "AmountInWordsRule",
+    "AmountMatchesRule",
     "AmountRule",
     "BankCardRule",
     "ChoicesRule",
+    "CompanyNameRule",
     "CreditCodeRule",
     "DateRule",
+    "DiffersFromRule",
     "FieldContext",
     "IdNumberRule",
     "LengthRule",
+    "PersonNameRule",
     "PhoneRule",
     "RegexRule",
     "RequiredRule",
@@ -74,12 +90,15 @@ __all__ = [
     "RuleConfigError",
     "RuleFailure",
     "RuleOutcome",
+    "SumOfRule",
+    "amount_of",
     "amount_to_chinese",
     "build_rules",
     "fold_text",
     "format_amount",
     "gb11643_check_digit",
     "gb11643_valid",
+    "label_words_in",
     "luhn_applies",
     "luhn_check_digit",
     "luhn_valid",

@@ -28,7 +28,9 @@ REASON_LOW_CONFIDENCE = "low_confidence"
 # FieldContext.required is set.
 DEFAULT_RULES: Mapping[str, tuple[str, ...]] = {
     "text": ("required",),
-    "name": ("required",),
+    "name": ("required", "person_name"),
+    "company": ("required", "company_name"),
+    "address": ("required", "address"),
     # Document numbers have no shared shape across bill types; configure a regex per FieldSpec.
     "number": ("required",),
     "id_number": ("required", "id_number"),
@@ -69,6 +71,9 @@ class RuleOutcome:
     failures: tuple[RuleFailure, ...]
     confidence_factor: float
     normalized: str
+    # Product of the residual error shares of the checks that verified the value (a checksum that
+    # holds, two fields that agree): 1.0 when nothing vouched for it. See :func:`needs_review`.
+    residual_error: float = 1.0
 
     @property
     def passed(self) -> bool:
@@ -91,6 +96,12 @@ class Rule(ABC):
 
     def normalize(self, value: str) -> str:
         return value
+
+    def vouch(self, value: str, ctx: FieldContext) -> float | None:
+        """When this check *verified* ``value`` (a check digit that holds, a second field that
+        agrees), the share of reading errors that could still pass it; None when it verified
+        nothing. Only rules configured with a ``residual_error`` vouch."""
+        return None
 
 
 RULES: dict[str, type[Rule]] = {}
@@ -180,13 +191,23 @@ def run_rules(value: str, ctx: FieldContext, rules: Sequence[Rule]) -> RuleOutco
     folded = normalize_value(value, ctx.kind)
     failures: list[RuleFailure] = []
     normalized = folded
+    residual = 1.0
     for rule in rules:
         if folded or rule.checks_empty:
-            failures.extend(rule.check(folded, ctx))
+            found = rule.check(folded, ctx)
+            failures.extend(found)
+            share = rule.vouch(folded, ctx) if folded and not found else None
+            if share is not None:
+                residual *= share
         if folded:
             normalized = rule.normalize(normalized)
     factor = math.prod((f.confidence_factor for f in failures), start=1.0)
-    return RuleOutcome(failures=tuple(failures), confidence_factor=factor, normalized=normalized)
+    return RuleOutcome(
+        failures=tuple(failures),
+        confidence_factor=factor,
+        normalized=normalized,
+        residual_error=1.0 if failures else residual,
+    )
 
 
 def needs_review(confidence: float, threshold: float, outcome: RuleOutcome) -> list[dict[str, Any]]:
@@ -195,9 +216,16 @@ def needs_review(confidence: float, threshold: float, outcome: RuleOutcome) -> l
     A confidence that is not a finite number (NaN from a broken model) always needs review,
     because NaN compares false with any threshold and would otherwise slip through; its
     ``confidence`` is then None, since NaN is not valid JSON (PostgreSQL jsonb rejects it).
+
+    A value that checks verified is wrong only if the reading was wrong *and* the error slipped
+    past them, so its chance of error ``1 - confidence`` is multiplied by their residual error
+    share (``RuleOutcome.residual_error``): a credit code whose check character holds needs less
+    confidence than a name that nothing can check.
     """
     reasons: list[dict[str, Any]] = []
     effective = confidence * outcome.confidence_factor
+    if outcome.residual_error < 1.0 and math.isfinite(effective):
+        effective = 1.0 - (1.0 - effective) * outcome.residual_error
     if not math.isfinite(effective) or effective < threshold:
         if outcome.confidence_factor == 1.0:
             message = (

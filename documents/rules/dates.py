@@ -8,28 +8,39 @@ from datetime import date, timedelta
 
 from documents.rules.base import FieldContext, Rule, RuleFailure, register
 from documents.rules.normalize import normalize_value
-from documents.rules.options import check_bounds, date_option, int_option
+from documents.rules.options import RuleConfigError, check_bounds, date_option, int_option
 
 _DATE_RES = (
     re.compile(r"(?P<y>\d{4}) ?(?P<sep>[-/.]) ?(?P<m>\d{1,2}) ?(?P=sep) ?(?P<d>\d{1,2})"),
     re.compile(r"(?P<y>\d{4}) ?年 ?(?P<m>\d{1,2}) ?月 ?(?P<d>\d{1,2}) ?日"),
     re.compile(r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})"),
 )
+# Day first (15/06/2017, 08-05-18), as printed on receipts in Malaysia, Singapore or the UK.
+_DAY_FIRST_RE = re.compile(
+    r"(?P<d>\d{1,2}) ?(?P<sep>[-/.]) ?(?P<m>\d{1,2}) ?(?P=sep) ?(?P<y>\d{4}|\d{2})"
+)
+# Two-digit years up to this one are 20yy, later ones 19yy.
+_PIVOT_YY = 69
 
 
-def parse_date(text: str) -> date:
+def parse_date(text: str, *, day_first: bool = False) -> date:
     """2024-03-07, 2024/3/7, 2024.03.07, 2024年3月7日 or 20240307 → date(2024, 3, 7).
 
     The two separators must agree (2024-03/07 is rejected) and the year comes first: a
-    day-first date is ambiguous on a bill that mixes Chinese and English conventions.
+    day-first date is ambiguous on a bill that mixes Chinese and English conventions, so
+    07/03/2024 and 07/03/24 are read (as 7 March) only with ``day_first``.
     Raises ValueError for anything else, including impossible dates such as 2023-02-29.
     """
     value = normalize_value(text, "date")
-    for pattern in _DATE_RES:
+    patterns = (*_DATE_RES, _DAY_FIRST_RE) if day_first else _DATE_RES
+    for pattern in patterns:
         m = pattern.fullmatch(value)
         if m:
+            year = int(m["y"])
+            if len(m["y"]) == 2:
+                year += 2000 if year <= _PIVOT_YY else 1900
             try:
-                return date(int(m["y"]), int(m["m"]), int(m["d"]))
+                return date(year, int(m["m"]), int(m["d"]))
             except ValueError:
                 raise ValueError(f"not a calendar date: {text!r}") from None
     raise ValueError(f"not a date: {text!r}")
@@ -41,13 +52,15 @@ class DateRule(Rule):
     """A readable date, at most ``max_days_ahead`` days after today, within ``min``/``max``.
 
     ``max_days_ahead`` is 0 by default because issue and transaction dates are never in the
-    future; set it to null for dates that may be (an expiry date).
+    future; set it to null for dates that may be (an expiry date). ``day_first`` also reads
+    15/06/2017 and 15/06/17 (receipts printed where the day comes first).
     """
 
     code = "date"
     min: date | None = None
     max: date | None = None
     max_days_ahead: int | None = 0
+    day_first: bool = False
 
     def __post_init__(self) -> None:
         for name in ("min", "max"):
@@ -56,11 +69,13 @@ class DateRule(Rule):
                 object.__setattr__(self, name, date_option(name, value))
         if self.max_days_ahead is not None:
             int_option("max_days_ahead", self.max_days_ahead)
+        if not isinstance(self.day_first, bool):
+            raise RuleConfigError(f"'day_first' must be true or false, got {self.day_first!r}")
         check_bounds(self.min, self.max)
 
     def check(self, value: str, ctx: FieldContext) -> list[RuleFailure]:
         try:
-            day = parse_date(value)
+            day = parse_date(value, day_first=self.day_first)
         except ValueError:
             return [
                 RuleFailure(
@@ -95,6 +110,6 @@ class DateRule(Rule):
 
     def normalize(self, value: str) -> str:
         try:
-            return parse_date(value).isoformat()
+            return parse_date(value, day_first=self.day_first).isoformat()
         except ValueError:
             return value

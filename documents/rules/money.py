@@ -9,7 +9,7 @@ from decimal import Decimal
 from billtext.amounts import format_amount, parse_amount, parse_chinese_amount
 from documents.rules.base import FieldContext, Rule, RuleFailure, register
 from documents.rules.normalize import normalize_value
-from documents.rules.options import check_bounds, decimal_option, str_option
+from documents.rules.options import check_bounds, decimal_option, share_option, str_option
 
 # Grouped (8,650.00) or plain (8650.00) figures with at most two decimals; the space after the
 # sign is what normalize_value leaves of "¥ 8,650.00".
@@ -21,6 +21,17 @@ def _amount_or_none(text: str) -> Decimal | None:
     if not AMOUNT_RE.fullmatch(folded):
         return None
     return parse_amount(folded)
+
+
+def amount_of(text: str) -> Decimal | None:
+    """The amount ``text`` states in figures (8,650.00) or in capitals (捌仟陆佰伍拾元整)."""
+    figures = _amount_or_none(text)
+    if figures is not None or not text:
+        return figures
+    try:
+        return parse_chinese_amount(normalize_value(text, "amount_in_words"))
+    except ValueError:
+        return None
 
 
 @register
@@ -72,15 +83,30 @@ class AmountInWordsRule(Rule):
     """An amount in Chinese capitals (大写金额); with ``matches``, equal to that field's figures.
 
     When the other field is empty or unreadable nothing is compared: its own amount rule already
-    sends it to review, and a second failure here would only repeat that.
+    sends it to review, and a second failure here would only repeat that. With
+    ``residual_error``, agreement with the figures verifies the value: two readings of one amount
+    that agree are rarely both wrong.
     """
 
     code = "amount_in_words"
     matches: str | None = None
+    residual_error: float | None = None
 
     def __post_init__(self) -> None:
         if self.matches is not None:
             str_option("matches", self.matches)
+        if self.residual_error is not None:
+            share_option("residual_error", self.residual_error)
+
+    def vouch(self, value: str, ctx: FieldContext) -> float | None:
+        if self.residual_error is None or self.matches is None:
+            return None
+        figures = amount_of(ctx.other_values.get(self.matches) or "")
+        try:
+            agree = figures is not None and figures == parse_chinese_amount(value)
+        except ValueError:
+            return None
+        return self.residual_error if agree else None
 
     def check(self, value: str, ctx: FieldContext) -> list[RuleFailure]:
         try:

@@ -30,6 +30,11 @@ def fold_text(s: str) -> str:
     return s.translate(_WIDTH_TABLE).strip()
 
 
+def fold_width(s: str) -> str:
+    """:func:`fold_text` without the strip: one character out for every character in."""
+    return s.translate(_WIDTH_TABLE)
+
+
 def normalize_value(value: str, kind: str) -> str:
     """:func:`fold_text`, then one space for each run of inner whitespace in non-text kinds."""
     folded = fold_text(value)

@@ -57,3 +57,30 @@ def str_option(name: str, value: Any, *, allow_empty: bool = False) -> str:
 def check_bounds(low: Any, high: Any, low_name: str = "min", high_name: str = "max") -> None:
     if low is not None and high is not None and low > high:
         raise RuleConfigError(f"{low_name!r} ({low}) is greater than {high_name!r} ({high})")
+
+
+def share_option(name: str, value: Any) -> float:
+    """A share between 0 (exclusive) and 1 (inclusive), e.g. a residual error rate."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise RuleConfigError(f"{name!r} must be a number between 0 and 1, got {value!r}")
+    if not 0 < value <= 1:
+        raise RuleConfigError(f"{name!r} must be more than 0 and at most 1, got {value!r}")
+    return float(value)
+
+
+def key_option(name: str, value: Any) -> str:
+    """The key of another field of the same document."""
+    return str_option(name, value)
+
+
+def keys_option(name: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, (list, tuple)) or not value:
+        raise RuleConfigError(f"{name!r} must be a non-empty list of field keys, got {value!r}")
+    return tuple(str_option(f"{name}[]", v) for v in value)
+
+
+def words_option(name: str, value: Any) -> tuple[str, ...]:
+    """A list of strings (may be empty: switches a default list off)."""
+    if not isinstance(value, (list, tuple)):
+        raise RuleConfigError(f"{name!r} must be a list of strings, got {value!r}")
+    return tuple(str_option(f"{name}[]", v) for v in value)

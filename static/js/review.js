@@ -55,13 +55,13 @@
       .then(({ ok, data }) => {
         busy = false;
         if (ok) return goNext();
-        message.textContent = data.detail || "Could not save.";
+        message.textContent = data.detail || root.dataset.msgNotSaved;
         if (data.code === "rules_still_fail") {
           override.hidden = false;
           overrideReason.focus();
         }
       })
-      .catch(() => { busy = false; message.textContent = "Network error: not saved."; });
+      .catch(() => { busy = false; message.textContent = root.dataset.msgNetwork; });
   }
 
   if (form) {
@@ -109,7 +109,7 @@
     post(root.dataset.heartbeat).then((r) => {
       if (r.status === 409) {
         clearInterval(beat);
-        message.textContent = "Your hold on this field expired; saving will be refused. Press Esc for the next field.";
+        message.textContent = root.dataset.msgLeaseLost;
       }
     });
   }, every);

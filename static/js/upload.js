@@ -65,11 +65,11 @@
       const link = document.createElement("a");
       link.href = reply.url; link.textContent = file.name;
       view.name.replaceChildren(link);
-      view.status.textContent = reply.created ? reply.status_label : reply.status_label + " (already uploaded)";
+      view.status.textContent = reply.created ? reply.status_label : reply.status_label + " " + form.dataset.msgAlready;
       view.status.className = "status " + reply.status;
       poll(reply.url + "status/", view);
     };
-    xhr.onerror = () => { view.status.textContent = "network error"; view.status.className = "status failed"; };
+    xhr.onerror = () => { view.status.textContent = form.dataset.msgNetwork; view.status.className = "status failed"; };
     xhr.send(data);
   }
 

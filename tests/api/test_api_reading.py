@@ -68,6 +68,7 @@ def test_document_shows_status_pages_fields_models_and_timings(api, slip):
         "label": fields["amount"]["label"],
         "kind": "amount",
         "value": "8,650.00",
+        "normalized": "",
         "raw_text": "8,65O.00",
         "confidence": 0.99,
         "status": "auto_accepted",

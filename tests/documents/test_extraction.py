@@ -254,7 +254,8 @@ def test_a_region_field_joins_the_lines_inside_it_and_strips_a_printed_label():
     assert found.method == "region"
     assert found.source_lines == (0, 1)
     assert found.confidence == 0.8
-    assert found.char_confidences == (0.9,) * 6 + (0.8,) * 7
+    # One confidence per character, the joining space included (as sure as its neighbours).
+    assert found.char_confidences == (0.9,) * 6 + (0.8,) * 8
     # The box spans both value parts, starting after the printed label (地址 ends at x=180).
     assert 180 <= found.box[0] <= 220
     assert found.box[1:] == (600, 520, 670)

@@ -12,6 +12,7 @@ from demo.loading import load_document_types
 from demo.render import bills_to_pdf, render_bill
 from documents import services
 from documents.models import Document
+from documents.shipped_types import install_types
 from ocr_review.roles import CLERK, SUPERVISOR
 
 DEMO_USERS = (
@@ -40,7 +41,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts) -> None:
         types = load_document_types()
-        self.stdout.write(f"document types: {', '.join(t.code for t in types)}")
+        shipped = install_types()  # as manage.py load_types
+        self.stdout.write(f"document types: {', '.join(t.code for t in [*types, *shipped])}")
         self._users(opts["password"])
         created = 0
         for doc_type in types:
