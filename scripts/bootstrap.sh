@@ -55,14 +55,16 @@ if [ ! -x .venv/bin/python ]; then
   echo "==> creating .venv with $python"
   "$python" -m venv .venv
 fi
-req=requirements.txt
-[ "$dev" = 1 ] && req=requirements-dev.txt
-stamp=.venv/.installed-$(cat requirements.txt requirements-nodeps.txt "$req" | sha256sum | cut -c1-16)
+# The locks pin every package with the hashes of its files (scripts/lock.sh makes them).
+req=requirements.lock
+[ "$dev" = 1 ] && req=requirements-dev.lock
+stamp=.venv/.installed-$(cat requirements-nodeps.lock "$req" | sha256sum | cut -c1-16)
 if [ ! -f "$stamp" ]; then
   echo "==> installing Python requirements ($req)"
-  .venv/bin/pip install -q --disable-pip-version-check -r "$req"
+  .venv/bin/pip install -q --disable-pip-version-check --require-hashes -r "$req"
   # rapidocr: only the PP-OCRv6 weights inside the wheel are used; its dependencies are not wanted.
-  .venv/bin/pip install -q --disable-pip-version-check --no-deps -r requirements-nodeps.txt
+  .venv/bin/pip install -q --disable-pip-version-check --no-deps --require-hashes \
+    -r requirements-nodeps.lock
   touch "$stamp"
 fi
 
@@ -80,13 +82,14 @@ if [ "$bench" = 1 ]; then
     echo "==> creating .venv-bench with $python"
     "$python" -m venv .venv-bench
   fi
-  stamp=.venv-bench/.installed-$(cat requirements*.txt bench/requirements*.txt | sha256sum | cut -c1-16)
+  stamp=.venv-bench/.installed-$(cat requirements-nodeps.lock bench/*.lock | sha256sum | cut -c1-16)
   if [ ! -f "$stamp" ]; then
     echo "==> installing benchmark requirements"
-    .venv-bench/bin/pip install -q --disable-pip-version-check -r requirements.txt -r bench/requirements.txt
+    .venv-bench/bin/pip install -q --disable-pip-version-check --require-hashes \
+      -r bench/requirements.lock
     # rapidocr-onnxruntime declares the GUI opencv-python; the headless build serves it as well.
-    .venv-bench/bin/pip install -q --disable-pip-version-check --no-deps \
-      -r bench/requirements-nodeps.txt -r requirements-nodeps.txt
+    .venv-bench/bin/pip install -q --disable-pip-version-check --no-deps --require-hashes \
+      -r bench/requirements-nodeps.lock -r requirements-nodeps.lock
     touch "$stamp"
   fi
 fi
