@@ -247,7 +247,7 @@ def main() -> None:
         config = FinetuneConfig(kind, epochs=args.epochs, threads=args.threads, **tuning)
         try:
             result = finetune(
-                registry.checkpoint_path(base[kind]), data, workdir / f"{kind}-ft.pt", config
+                registry.training_path(base[kind]), data, workdir / f"{kind}-ft.pt", config
             )
         except ValueError as exc:
             print(f"{kind}: not fine-tuned: {exc}")

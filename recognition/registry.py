@@ -173,6 +173,10 @@ def register(
     if training_checkpoint:
         source = Path(training_checkpoint)
         training = str(_store_copy(source, kind, file_sha256(source)))
+        if source.suffix == ".pt" and not served.metrics:
+            # An ONNX export carries no training record: its checkpoint does.
+            trained = _describe(source)
+            served = _Served(served.kind, served.sha256, trained.base_sha256, trained.metrics)
     if parent is None and served.base_sha256:
         parent = ModelVersion.objects.filter(kind=kind, sha256=served.base_sha256).first()
     now = timezone.now()

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.mark.timeout(120)
 def test_check_deploy_is_clean_with_the_production_settings(tmp_path):
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "DJANGO_SETTINGS_MODULE": "ocr_review.settings",
         "DJANGO_DEBUG": "0",
         "DJANGO_HTTPS": "1",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -27,12 +26,13 @@ ARGS = [
 
 
 @pytest.fixture
-def browser():
+def browser(monkeypatch):
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian chromium is not installed (scripts/bootstrap.sh --browser installs it)")
     # Playwright's sync API runs an event loop in this thread; the ORM calls of the test itself
     # are still plain synchronous calls.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    # (monkeypatch: later tests' subprocesses must not inherit it)
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

@@ -42,9 +42,17 @@ def _recognised(bill: Bill, capture) -> Document:
 
 
 def test_clerk_decisions_become_a_model_that_reads_the_next_bill(
-    demo_types, clerk, supervisor, fixed_eval, tmp_path, django_capture_on_commit_callbacks
+    demo_types,
+    clerk,
+    supervisor,
+    fixed_eval,
+    tmp_path,
+    django_capture_on_commit_callbacks,
+    settings,
 ):
     capture = django_capture_on_commit_callbacks
+    # The numeric model reads the numeric fields here (the deployment default is the general one).
+    settings.OCR_NUMERIC_FIELDS_MODEL = "numeric"
     # A form being onboarded: every field goes to a clerk, so correct readings are confirmed and
     # exported beside the corrections.
     DocumentType.objects.filter(code=LOAN).update(confidence_threshold=1.0)
@@ -87,7 +95,7 @@ def test_clerk_decisions_become_a_model_that_reads_the_next_bill(
         "numeric", epochs=2, batch_size=8, max_steps=6, eval_lines=16, threads=1
     )
     result = finetune(
-        registry.checkpoint_path(base), data, tmp_path / "numeric-ft.pt", config, progress=False
+        registry.training_path(base), data, tmp_path / "numeric-ft.pt", config, progress=False
     )
     assert result.steps >= 1 and result.metrics["after"]["synthetic"]["lines"] == 16
 
