@@ -200,10 +200,10 @@ def test_a_job_writes_its_header_in_the_askers_language(clerk, docs):
 
 
 @pytest.fixture
-def chromium():
+def chromium(monkeypatch):
     from tests.browser import test_review_browser as shared
 
-    yield from shared.browser.__wrapped__()  # the browser tests' own Chromium fixture
+    yield from shared.browser.__wrapped__(monkeypatch)  # the browser tests' own Chromium fixture
 
 
 @pytest.mark.browser
