@@ -22,7 +22,18 @@ VAR_DIR = Path(env_str("OCR_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 _DEV_SECRET = "dev-only-insecure-secret-key-change-me"
-SECRET_KEY = env_str("DJANGO_SECRET_KEY", _DEV_SECRET if DEBUG else None)
+# DJANGO_SECRET_KEY, else the key run_app.sh keeps in VAR_DIR/secret_key (so management commands
+# in a new shell need no hidden export step), else the development key under DEBUG only.
+_KEY_FILE = VAR_DIR / "secret_key"
+SECRET_KEY = env_str("DJANGO_SECRET_KEY", "") or (
+    _KEY_FILE.read_text().strip() if _KEY_FILE.is_file() else ""
+)
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            f"set DJANGO_SECRET_KEY (or run scripts/run_app.sh once: it keeps one in {_KEY_FILE})"
+        )
+    SECRET_KEY = _DEV_SECRET
 if not DEBUG and SECRET_KEY == _DEV_SECRET:
     raise ImproperlyConfigured("set DJANGO_SECRET_KEY: the development key is only for DEBUG=1")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])

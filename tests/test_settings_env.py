@@ -62,3 +62,27 @@ def test_each_purpose_has_its_own_queue(tmp_path):
         "background": "bank-background",
     }
     assert got["alt"] == ["bank-background", "bank-webhooks"]
+
+
+def test_a_new_shell_finds_the_key_run_app_keeps(tmp_path):
+    (tmp_path / "secret_key").write_text("kept-by-run-app-" + "k" * 40 + "\n")
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings as s; "
+            "print(s.SECRET_KEY)",
+        ],
+        cwd=ROOT,
+        env={
+            **{k: v for k, v in os.environ.items() if k != "DJANGO_SECRET_KEY"},
+            "DJANGO_SETTINGS_MODULE": "ocr_review.settings",
+            "DJANGO_DEBUG": "0",
+            "OCR_VAR_DIR": str(tmp_path),
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip().splitlines()[-1] == "kept-by-run-app-" + "k" * 40
