@@ -22,8 +22,7 @@ VAR_DIR = Path(env_str("OCR_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 _DEV_SECRET = "dev-only-insecure-secret-key-change-me"
-# DJANGO_SECRET_KEY, else the key run_app.sh keeps in VAR_DIR/secret_key (so management commands
-# in a new shell need no hidden export step), else the development key under DEBUG only.
+# DJANGO_SECRET_KEY, else the key run_app.sh keeps in VAR_DIR/secret_key, else (DEBUG) a dev key.
 _KEY_FILE = VAR_DIR / "secret_key"
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", "") or (
     _KEY_FILE.read_text().strip() if _KEY_FILE.is_file() else ""
