@@ -7,13 +7,9 @@ transactional tests (data committed, visible to other processes).
 from __future__ import annotations
 
 import io
-import os
 import signal
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -21,58 +17,15 @@ from django.db import connection
 from demo.render import render_bill
 from documents import services
 from documents.models import Document, Event
+from tests.distributed.workers import kill_cluster, start_cluster, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def bill_png(code: str, seed: int) -> bytes:
     buffer = io.BytesIO()
     render_bill(code, seed).image.save(buffer, "PNG")
     return buffer.getvalue()
-
-
-def start_cluster(media_root: Path, name: str) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "ocr_review.test_settings",
-        "SQLITE_PATH": str(connection.settings_dict["NAME"]),
-        "MEDIA_ROOT": str(media_root),
-        "Q_WORKERS": "1",
-        "Q_TIMEOUT_S": "20",
-        "Q_RETRY_GRACE_S": "5",
-        "Q_POLL_S": "0.2",
-        "OCR_STUCK_AFTER_S": "20",
-        "OCR_TASKS_SYNC": "0",
-        "LOG_LEVEL": "INFO",
-    }
-    log = open(media_root.parent / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
-    return subprocess.Popen(
-        [sys.executable, "manage.py", "qcluster"],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-
-
-def kill_cluster(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    proc.wait(timeout=10)
-
-
-def wait_for(predicate, timeout: float, interval: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout} s")
 
 
 @pytest.fixture
