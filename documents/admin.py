@@ -188,7 +188,6 @@ class EventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     readonly_fields = [f.name for f in Event._meta.fields]
 
 
-
 class ApiClientForm(forms.ModelForm):
     class Meta:
         model = ApiClient

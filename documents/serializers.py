@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from documents.models import Document, DocumentType, Field, FieldKind, Page
+from documents.reasons import reason_text
 
 
 def absolute_url(path: str, request=None) -> str:
@@ -49,7 +50,17 @@ class UsedModelSerializer(serializers.Serializer):
 
 class ReasonSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="e.g. low_confidence, id_checksum, missing.")
-    message = serializers.CharField(default="")
+    message = serializers.SerializerMethodField(
+        help_text="The reason in the request's language (Accept-Language: en or zh-hans)."
+    )
+    params = serializers.DictField(
+        child=serializers.CharField(),
+        default=dict,
+        help_text="The values the message names (e.g. expected, read), for your own wording.",
+    )
+
+    def get_message(self, reason: dict) -> str:
+        return reason_text(reason)
 
 
 class PageSerializer(serializers.ModelSerializer):

@@ -176,7 +176,7 @@ class DocumentDetailView(DocumentQuerysetMixin, DetailView):
         ctx.update(
             fields=fields,
             pages=pages,
-            events=doc.events.select_related("actor")[:200],
+            events=doc.events.select_related("actor", "field__spec")[:200],
             can_rerun=is_supervisor(self.request.user),
             can_correct=is_clerk(self.request.user),
         )

@@ -97,6 +97,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "ocr_review.middleware.UserTimeZoneMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -225,12 +226,8 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(VAR_DIR / "cache"),
-        }
-    }
+    _files_cache = "django.core.cache.backends.filebased.FileBasedCache"
+    CACHES = {"default": {"BACKEND": _files_cache, "LOCATION": str(VAR_DIR / "cache")}}
 # Run tasks inline in the calling process (tests, one-off scripts), read per call.
 OCR_TASKS_SYNC = env_bool("OCR_TASKS_SYNC", False)
 
@@ -286,9 +283,8 @@ OCR_HELDOUT_LINES = env_int("OCR_HELDOUT_LINES", 1000, minimum=10)
 # A version is activated only if no worse on the fixed synthetic set AND, when this names a line
 # folder (e.g. the val/ split of a corrections export), on those held-out real corrected crops.
 OCR_GATE_REAL_LINES = env_str("OCR_GATE_REAL_LINES", "")
-# Which model re-reads numeric fields (amounts, dates, IDs, accounts) from their value box:
-# "general" (PP-OCRv6: 95 % of real receipt numbers) or "numeric" (our CRNN: better on synthetic
-# bills, 32 % on real receipts; recognition/weights/MODEL_CARD.md).
+# Which model re-reads numeric fields from their value box: "general" (PP-OCRv6) or "numeric"
+# (our CRNN; better on synthetic bills only; recognition/weights/MODEL_CARD.md).
 OCR_NUMERIC_FIELDS_MODEL = env_str("OCR_NUMERIC_FIELDS_MODEL", "general")
 if OCR_NUMERIC_FIELDS_MODEL not in ("general", "numeric"):
     raise ImproperlyConfigured("OCR_NUMERIC_FIELDS_MODEL is general or numeric")
@@ -298,6 +294,8 @@ OCR_DEFAULT_THRESHOLD = env_float("OCR_DEFAULT_THRESHOLD", 0.90)
 
 # -- review ------------------------------------------------------------------------------------
 REVIEW_LEASE_S = env_int("REVIEW_LEASE_S", 180, minimum=10)
+# Blind second checks of auto-accepted fields, at each document type's rates (off: none).
+REVIEW_SECOND_CHECKS = env_bool("REVIEW_SECOND_CHECKS", True)
 # A field a clerk skipped comes back to them only when nothing else is left, or after this long.
 REVIEW_SKIP_S = env_int("REVIEW_SKIP_S", 15 * 60, minimum=0)
 

@@ -15,3 +15,7 @@ from .settings import *  # noqa: E402,F403
 # Each test run starts with an empty cache of its own: throttle counters never leak between runs.
 if not REDIS_URL:  # noqa: F405
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Blind second checks sample fields by document id: tests that count auto-accepted fields enable
+# them where they test them (tests/reviews/test_second_checks.py).
+REVIEW_SECOND_CHECKS = False

@@ -20,11 +20,13 @@ from documents.rules import (
     FieldContext,
     RuleOutcome,
     build_rules,
+    messages,
     needs_review,
     run_rules,
 )
 from documents.rules.cleaning import clean_value
 from documents.rules.location import Layout, parse_layout, parse_location
+from documents.rules.messages import reason
 from recognition.engine.lines import find_lines
 from recognition.engine.preprocess import ImageError, crop_box, deskew
 from recognition.engine.readers import LineReader
@@ -236,12 +238,7 @@ def check(
     """Review reasons of one field value and the rules' outcome (None for a missing value)."""
     if not found or not value:
         if spec.required:
-            return [
-                {
-                    "code": REASON_MISSING,
-                    "message": f"“{spec.label}” was not found on the document.",
-                }
-            ], None
+            return [reason(REASON_MISSING, messages.NOT_FOUND, {"label": spec.label})], None
         return [], None
     ctx = FieldContext(kind=spec.kind, required=spec.required, other_values=values, today=today)
     outcome = run_rules(value, ctx, build_rules(spec.kind, spec.rules))

@@ -21,7 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 from PIL import Image
 
-from documents import events
+from documents import events, second_checks
 from documents.models import HUMAN_DECIDED, Document, Field, Page, TextLine
 from recognition.models import ModelVersion
 
@@ -64,11 +64,11 @@ def store_result(
     render_s: float,
 ) -> dict[str, int]:
     """Store ``result`` for ``document``; returns how many fields were created, read again, kept
-    (human decision) and left alone (leased)."""
+    (human decision), left alone (leased) and drawn for a blind second check."""
     specs = {s.key: s for s in document.document_type.fields.all()}
     page_files = [_page_file(page.image) for page in result.pages]
     now = timezone.now()
-    counts = {"created": 0, "refreshed": 0, "kept": 0, "leased": 0}
+    counts = {"created": 0, "refreshed": 0, "kept": 0, "leased": 0, "second_checks": 0}
     old_files: list[str] = []
     with transaction.atomic():
         existing_pages = {
@@ -138,6 +138,7 @@ def store_result(
             },
             timings={**result.timings, "render_s": round(render_s, 3)},
         )
+        counts["second_checks"] = second_checks.sample(document, versions)
     storage = Page.image.field.storage
     for name in old_files:
         if name:

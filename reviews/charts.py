@@ -63,7 +63,9 @@ def line_chart(
         coords = " ".join(
             f"{x_of[label]:.1f},{H - PAD - (H - 2 * PAD) * value:.1f}" for label, value in points
         )
-        parts.append(f'<polyline points="{coords}" class="line {css}"><title>{escape(name)}</title></polyline>')
+        parts.append(
+            f'<polyline points="{coords}" class="line {css}"><title>{escape(name)}</title></polyline>'
+        )
         for label, value in points:
             parts.append(
                 f'<circle cx="{x_of[label]:.1f}" cy="{H - PAD - (H - 2 * PAD) * value:.1f}" r="3" '

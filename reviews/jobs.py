@@ -95,8 +95,10 @@ def run_job(job_id: int) -> str:
 
 
 def archive_exists(job: ExportJob) -> bool:
-    return job.status == ExportJob.Status.DONE and bool(job.archive) and (
-        default_storage.exists(job.archive)
+    return (
+        job.status == ExportJob.Status.DONE
+        and bool(job.archive)
+        and (default_storage.exists(job.archive))
     )
 
 

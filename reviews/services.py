@@ -14,9 +14,11 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from documents import events, notify, transitions
+from documents import events, notify, second_checks, transitions
 from documents.models import HUMAN_DECIDED, Field, WebhookEvent
+from documents.reasons import localized
 from documents.rules import FieldContext, RuleOutcome, build_rules, fold_text, run_rules
 
 from . import queries
@@ -71,7 +73,7 @@ def claim_next(
         # One row at a time: a locked batch would hide all of it from the others, who would be
         # told the queue is empty. SQLite serialises writers (BEGIN IMMEDIATE) and ignores this.
         tried: list[int] = []
-        for _ in range(25):
+        for _attempt in range(25):
             field = (
                 candidates.exclude(pk__in=tried)
                 .select_for_update(skip_locked=True, of=("self",))
@@ -93,13 +95,13 @@ def claim(field_id: int, user, *, correcting: bool = False) -> Field:
     """
     field = Field.objects.get(pk=field_id)
     if field.status != Field.Status.NEEDS_REVIEW and not correcting:
-        raise NotUnderReview("This field has already been decided.")
+        raise NotUnderReview(_("This field has already been decided."))
     if not _take(field, user, timezone.now(), any_status=correcting):
         holder = Claim.objects.filter(field=field).select_related("user").first()
         raise LeaseLost(
-            f"{holder.user} is reviewing this field right now."
+            _("%(user)s is reviewing this field right now.") % {"user": holder.user}
             if holder and holder.user
-            else "Another clerk is reviewing this field right now."
+            else _("Another clerk is reviewing this field right now.")
         )
     return field
 
@@ -146,8 +148,8 @@ def _outcome(field: Field, value: str) -> RuleOutcome:
 
 
 def check_value(field: Field, value: str) -> list[dict]:
-    """Rule failures of a proposed value, as shown to the clerk before saving."""
-    return [{"code": f.code, "message": f.message} for f in _outcome(field, value).failures]
+    """Rule failures of a proposed value, shown to the clerk before saving, in their language."""
+    return localized(f.as_reason() for f in _outcome(field, value).failures)
 
 
 def decide(
@@ -169,24 +171,30 @@ def decide(
     field = Field.objects.select_related("document", "spec", "model_version").get(pk=field_id)
     holds = Claim.objects.filter(field=field, user=user, locked_until__gt=now).exists()
     if field.status != Field.Status.NEEDS_REVIEW and not holds:
-        raise NotUnderReview("This field was already decided by someone else.", status=field.status)
+        raise NotUnderReview(
+            _("This field was already decided by someone else."), status=field.status
+        )
     if not holds:
         raise LeaseLost(
-            "Your hold on this field expired or was released; it may be with another "
-            "clerk now. Open the next field to continue."
+            _(
+                "Your hold on this field expired or was released; it may be with another "
+                "clerk now. Open the next field to continue."
+            )
         )
     if field.version != version:
         raise StaleVersion(
-            "This field changed since you opened it. Reload to see the new value.",
+            _("This field changed since you opened it. Reload to see the new value."),
             current_version=field.version,
         )
     value = fold_text(value).strip() if value else ""
     outcome = _outcome(field, value)
-    failures = [{"code": f.code, "message": f.message} for f in outcome.failures]
+    failures = [f.as_reason() for f in outcome.failures]
     if failures and not override_reason.strip():
+        shown = localized(failures)
         raise RulesStillFail(
-            "The value still breaks a rule: " + "; ".join(f["message"] for f in failures),
-            failures=failures,
+            _("The value still breaks a rule: %(rules)s")
+            % {"rules": "; ".join(f["message"] for f in shown)},
+            failures=shown,
         )
     if value == field.value and field.status in HUMAN_DECIDED:
         status = field.status  # a decision confirmed again stays what it was
@@ -211,10 +219,11 @@ def decide(
         )
         if not changed:
             raise StaleVersion(
-                "This field changed since you opened it. Reload to see the new value."
+                _("This field changed since you opened it. Reload to see the new value.")
             )
         Claim.objects.filter(field=field).update(locked_until=None, user=None)
         field.refresh_from_db()
+        second_checks.record(field, value=value, normalized=field.normalized, user=user)
         events.field_decided(
             field,
             actor=user,

@@ -13,4 +13,5 @@ urlpatterns = [
     path("fields/<int:pk>/skip/", views.skip, name="review-skip"),
     path("fields/<int:pk>/force-release/", views.force_release, name="review-force-release"),
     path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
+    path("second-checks/", views.SecondChecksView.as_view(), name="second-checks"),
 ]

@@ -20,13 +20,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django.views.generic import TemplateView
+from django.views.generic import ListView, TemplateView
 
-from documents.models import DocumentType, Field, FieldKind
+from documents.models import DocumentType, Field, FieldKind, SecondCheck
 from ocr_review.errors import json_domain_error, json_error
 from ocr_review.roles import is_clerk, is_supervisor
 
-from . import dashboard, queries, services
+from . import dashboard, error_rates, queries, services
 from .exceptions import ReviewError
 from .models import Claim
 
@@ -154,9 +154,14 @@ class ReviewView(ClerkMixin, TemplateView):
             pk=kwargs["pk"],
         )
         chars = list(field.value)
+        # A blind second check shows nothing that says the value was accepted automatically.
+        blind = field.awaiting_second_check
         confs = field.char_confidences if len(field.char_confidences) == len(chars) else []
+        if blind:
+            confs = []
         ctx.update(
             field=field,
+            blind=blind,
             editable=field.status == Field.Status.NEEDS_REVIEW or self._correcting(),
             chars=[(c, confs[i] if confs else None) for i, c in enumerate(chars)],
             others=field.document.fields.exclude(pk=field.pk).select_related("spec"),
@@ -278,10 +283,33 @@ class DashboardView(RoleMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx.update(dashboard.summary(days=dashboard.days_param(self.request.GET.get("days"))))
+        days = dashboard.days_param(self.request.GET.get("days"))
+        ctx.update(dashboard.summary(days=days))
+        ctx["error_rates"] = error_rates.error_rates(days=days)
         ctx["holders"] = (
             Claim.objects.filter(locked_until__gt=timezone.now())
             .values("user__username")
             .annotate(n=Count("field"))
         )
+        return ctx
+
+
+class SecondChecksView(RoleMixin, ListView):
+    """The checks behind one error-rate figure of the dashboard, newest decision first."""
+
+    template_name = "reviews/second_checks.html"
+    context_object_name = "checks"
+    paginate_by = 50
+
+    def test_func(self) -> bool:
+        return is_supervisor(self.request.user)
+
+    def get_queryset(self):
+        return error_rates.checks_behind(self.request.GET)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["outcomes"] = SecondCheck.Outcome.choices
+        ctx["query"] = self.request.GET.copy()
+        ctx["query"].pop("page", None)
         return ctx

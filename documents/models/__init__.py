@@ -4,6 +4,7 @@ the API clients and webhooks of upstream systems."""
 from .documents import HUMAN_DECIDED, Document, Event, Field, Page, TextLine
 from .exports import DocumentExport
 from .integrations import ApiClient, WebhookDelivery, WebhookEvent, _webhook_secret
+from .second_checks import SecondCheck
 from .types import NUMERIC_KINDS, DocumentType, FieldKind, FieldSpec
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "FieldKind",
     "FieldSpec",
     "Page",
+    "SecondCheck",
     "TextLine",
     "WebhookDelivery",
     "WebhookEvent",

@@ -192,6 +192,12 @@ class Field(models.Model):
     def reason_codes(self) -> list[str]:
         return [r.get("code", "") for r in self.review_reasons]
 
+    @property
+    def awaiting_second_check(self) -> bool:
+        """Waits for a blind second check (documents.second_checks): pages then hide what would
+        tell the clerk it was accepted automatically, such as its confidence."""
+        return self.status == self.Status.NEEDS_REVIEW and self.reason_codes == ["second_check"]
+
 
 # Statuses a clerk gave a field: a re-run keeps them.
 HUMAN_DECIDED = (Field.Status.CONFIRMED, Field.Status.CORRECTED)

@@ -62,6 +62,28 @@ class DocumentType(models.Model):
         ),
     )
 
+    second_check_rate = models.FloatField(
+        default=0.02,
+        help_text=_(
+            "Share of auto-accepted fields (0-1) sent to a blind second check by a clerk, who is "
+            "not told they were accepted; measures the automation's real error rate."
+        ),
+    )
+    second_check_first_documents = models.PositiveIntegerField(
+        default=20,
+        help_text=_(
+            "Every auto-accepted field of the first this-many documents a new model version "
+            "reads for this type is checked as well."
+        ),
+    )
+    target_error_rate = models.FloatField(
+        default=0.003,
+        help_text=_(
+            "Highest acceptable share of wrong auto-accepted fields (0-1); the dashboard warns "
+            "when the measured rate is above it."
+        ),
+    )
+
     class Meta:
         ordering = ["name"]
 
@@ -69,8 +91,9 @@ class DocumentType(models.Model):
         return f"{self.name} ({self.code})"
 
     def clean(self) -> None:
-        if not 0 <= self.confidence_threshold <= 1:
-            raise ValidationError({"confidence_threshold": _("Use a value between 0 and 1.")})
+        for name in ("confidence_threshold", "second_check_rate", "target_error_rate"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ValidationError({name: _("Use a value between 0 and 1.")})
         try:
             parse_layout(self.layout or {})
         except ValueError as exc:

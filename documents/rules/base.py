@@ -18,11 +18,14 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any, ClassVar, TypeVar
 
+from documents.rules import messages
 from documents.rules.normalize import normalize_value
 from documents.rules.options import RuleConfigError
 
 REASON_MISSING = "missing"
 REASON_LOW_CONFIDENCE = "low_confidence"
+# An auto-accepted field drawn for a blind second check (documents.second_checks).
+REASON_SECOND_CHECK = "second_check"
 
 # Rules every field of a kind gets; "required" is in every list and only fails when
 # FieldContext.required is set.
@@ -47,10 +50,22 @@ KINDS: tuple[str, ...] = tuple(DEFAULT_RULES)
 
 @dataclass(frozen=True)
 class RuleFailure:
+    """A failed check: its code, an English template from :mod:`.messages` (or an admin's own
+    message) and the parameters that fill it, so readers get it in their own language."""
+
     code: str
-    message: str
+    template: str
+    params: Mapping[str, str] = field(default_factory=dict)
     # Multiplies the recognition confidence before it is compared with the review threshold.
     confidence_factor: float = 1.0
+
+    @property
+    def message(self) -> str:
+        return messages.fill(self.template, self.params)
+
+    def as_reason(self) -> dict[str, Any]:
+        """The JSON stored in a field's review reasons and returned by the API."""
+        return messages.reason(self.code, self.template, self.params)
 
 
 @dataclass(frozen=True)
@@ -227,22 +242,20 @@ def needs_review(confidence: float, threshold: float, outcome: RuleOutcome) -> l
     if outcome.residual_error < 1.0 and math.isfinite(effective):
         effective = 1.0 - (1.0 - effective) * outcome.residual_error
     if not math.isfinite(effective) or effective < threshold:
-        if outcome.confidence_factor == 1.0:
-            message = (
-                f"Recognition confidence {confidence:.2f} is below the threshold {threshold:.2f}."
-            )
-        else:
-            message = (
-                f"Recognition confidence {confidence:.2f}, lowered to {effective:.2f} by rule "
-                f"failures, is below the threshold {threshold:.2f}."
-            )
+        params = {"confidence": f"{confidence:.2f}", "threshold": f"{threshold:.2f}"}
+        template = messages.LOW_CONFIDENCE
+        if outcome.confidence_factor != 1.0:
+            template = messages.LOW_CONFIDENCE_LOWERED
+            params["effective"] = f"{effective:.2f}"
         reasons.append(
             {
                 "code": REASON_LOW_CONFIDENCE,
-                "message": message,
+                "message": messages.fill(template, params),
+                "template": template,
+                "params": params,
                 "confidence": confidence if math.isfinite(confidence) else None,
                 "threshold": threshold,
             }
         )
-    reasons.extend({"code": f.code, "message": f.message} for f in outcome.failures)
+    reasons.extend(f.as_reason() for f in outcome.failures)
     return reasons

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from billtext.amounts import format_amount
+from documents.rules import messages as msg
 from documents.rules.base import FieldContext, Rule, RuleFailure, register
 from documents.rules.money import amount_of
 from documents.rules.normalize import fold_text
@@ -62,15 +63,14 @@ class SumOfRule(Rule):
             return []
         total, parts = equation
         added = sum(parts, Decimal(0))
-        names = ("this field", *self.fields) if self.total else self.fields
-        return [
-            RuleFailure(
-                "sum_mismatch",
-                f"{self.total or 'The total'} ({format_amount(total)}) is not the sum of "
-                f"{', '.join(names)} ({' + '.join(format_amount(p) for p in parts)} = "
-                f"{format_amount(added)}).",
-            )
-        ]
+        params = {
+            "total": self.total or "",
+            "amount": format_amount(total),
+            "parts": ", ".join(self.fields),
+            "sum": f"{' + '.join(format_amount(p) for p in parts)} = {format_amount(added)}",
+        }
+        template = msg.SUM_MISMATCH if self.total else msg.SUM_MISMATCH_UNNAMED
+        return [RuleFailure("sum_mismatch", template, params)]
 
     def vouch(self, value: str, ctx: FieldContext) -> float | None:
         equation = self._equation(value, ctx)
@@ -105,7 +105,12 @@ class AmountMatchesRule(Rule):
         return [
             RuleFailure(
                 "amount_mismatch",
-                f"{format_amount(pair[0])} differs from {self.field} ({format_amount(pair[1])}).",
+                msg.AMOUNT_MISMATCH,
+                {
+                    "amount": format_amount(pair[0]),
+                    "field": self.field,
+                    "other": format_amount(pair[1]),
+                },
             )
         ]
 
@@ -139,7 +144,7 @@ class DiffersFromRule(Rule):
         return [
             RuleFailure(
                 "same_as_other_field",
-                f"{value!r} is also the value of {self.field}; one of them was read from the "
-                "wrong place.",
+                msg.SAME_AS_OTHER_FIELD,
+                {"value": msg.quoted(value), "field": self.field},
             )
         ]

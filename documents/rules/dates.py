@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from documents.rules import messages as msg
 from documents.rules.base import FieldContext, Rule, RuleFailure, register
 from documents.rules.normalize import normalize_value
 from documents.rules.options import RuleConfigError, check_bounds, date_option, int_option
@@ -77,35 +78,23 @@ class DateRule(Rule):
         try:
             day = parse_date(value, day_first=self.day_first)
         except ValueError:
-            return [
-                RuleFailure(
-                    "date_format",
-                    f"{value!r} is not a date such as 2024-03-07 or 2024年3月7日.",
-                )
-            ]
+            return [RuleFailure("date_format", msg.DATE_FORMAT, {"value": msg.quoted(value)})]
         failures = []
         if self.max_days_ahead is not None:
             latest = ctx.current_date() + timedelta(days=self.max_days_ahead)
             if day > latest:
-                ahead = "in the future"
-                if self.max_days_ahead:
-                    ahead = f"more than {self.max_days_ahead} days ahead"
-                failures.append(
-                    RuleFailure(
-                        "date_future",
-                        f"The date {day.isoformat()} is {ahead} "
-                        f"(today is {ctx.current_date().isoformat()}).",
-                    )
-                )
+                template = msg.DATE_TOO_FAR_AHEAD if self.max_days_ahead else msg.DATE_FUTURE
+                params = {
+                    "date": day.isoformat(),
+                    "days": str(self.max_days_ahead),
+                    "today": ctx.current_date().isoformat(),
+                }
+                failures.append(RuleFailure("date_future", template, params))
         if (self.min is not None and day < self.min) or (self.max is not None and day > self.max):
-            low = self.min.isoformat() if self.min else "any date"
-            high = self.max.isoformat() if self.max else "any date"
-            failures.append(
-                RuleFailure(
-                    "date_range",
-                    f"The date {day.isoformat()} is outside the allowed range {low} to {high}.",
-                )
-            )
+            low = self.min.isoformat() if self.min else "…"
+            high = self.max.isoformat() if self.max else "…"
+            params = {"date": day.isoformat(), "low": low, "high": high}
+            failures.append(RuleFailure("date_range", msg.DATE_RANGE, params))
         return failures
 
     def normalize(self, value: str) -> str:

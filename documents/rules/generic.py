@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from billtext.checksums import is_ascii_digits, luhn_check_digit
+from documents.rules import messages as msg
 from documents.rules.base import FieldContext, Rule, RuleFailure, register
 from documents.rules.normalize import fold_text
 from documents.rules.options import RuleConfigError, check_bounds, int_option, str_option
@@ -22,7 +23,7 @@ class RequiredRule(Rule):
 
     def check(self, value: str, ctx: FieldContext) -> list[RuleFailure]:
         if ctx.required and not value:
-            return [RuleFailure("required", "This field is required but is empty.")]
+            return [RuleFailure("required", msg.REQUIRED)]
         return []
 
 
@@ -46,7 +47,7 @@ class RegexRule(Rule):
     def check(self, value: str, ctx: FieldContext) -> list[RuleFailure]:
         if re.fullmatch(self.pattern, value):
             return []
-        return [RuleFailure("regex", self.message or f"{value!r} does not have the expected form.")]
+        return [RuleFailure("regex", self.message or msg.REGEX, {"value": msg.quoted(value)})]
 
 
 @register
@@ -70,15 +71,16 @@ class LengthRule(Rule):
         n = len(value)
         if (self.min is None or n >= self.min) and (self.max is None or n <= self.max):
             return []
+        params = {"n": str(n), "min": str(self.min), "max": str(self.max)}
         if self.min == self.max:
-            wanted = f"exactly {self.min}"
+            template, params["wanted"] = msg.LENGTH_EXACTLY, str(self.min)
         elif self.max is None:
-            wanted = f"at least {self.min}"
+            template, params["wanted"] = msg.LENGTH_AT_LEAST, str(self.min)
         elif self.min is None:
-            wanted = f"at most {self.max}"
+            template, params["wanted"] = msg.LENGTH_AT_MOST, str(self.max)
         else:
-            wanted = f"{self.min} to {self.max}"
-        return [RuleFailure("length", f"Expected {wanted} characters; {n} were read.")]
+            template = msg.LENGTH_BETWEEN
+        return [RuleFailure("length", template, params)]
 
 
 @register
@@ -102,7 +104,8 @@ class ChoicesRule(Rule):
         if value in self.values:
             return []
         allowed = ", ".join(self.values)
-        return [RuleFailure("choices", f"{value!r} is not one of the allowed values: {allowed}.")]
+        params = {"value": msg.quoted(value), "allowed": allowed}
+        return [RuleFailure("choices", msg.CHOICES, params)]
 
 
 _MOBILE_RE = re.compile(r"(?:\+?86)?(1[3-9]\d{9})")
@@ -131,13 +134,7 @@ class PhoneRule(Rule):
             return []
         if _LANDLINE_RE.fullmatch(_landline_form(value)):
             return []
-        return [
-            RuleFailure(
-                "phone_format",
-                f"{value!r} is not a mobile number (11 digits starting 13-19) "
-                "or a landline with area code (010-12345678).",
-            )
-        ]
+        return [RuleFailure("phone_format", msg.PHONE_FORMAT, {"value": msg.quoted(value)})]
 
     def normalize(self, value: str) -> str:
         mobile = _MOBILE_RE.fullmatch(re.sub(r"[\s-]", "", value))
@@ -185,7 +182,8 @@ class BankCardRule(Rule):
             return [
                 RuleFailure(
                     "account_format",
-                    f"An account number is {self.min} to {self.max} digits; {value!r} was read.",
+                    msg.ACCOUNT_FORMAT,
+                    {"min": str(self.min), "max": str(self.max), "value": msg.quoted(value)},
                 )
             ]
         if luhn_applies(digits, self.luhn):
@@ -193,9 +191,7 @@ class BankCardRule(Rule):
             if expected != digits[-1]:
                 return [
                     RuleFailure(
-                        "account_luhn",
-                        f"The card number fails its check digit: the last digit should be "
-                        f"{expected}, but {digits[-1]} was read.",
+                        "account_luhn", msg.ACCOUNT_LUHN, {"expected": expected, "read": digits[-1]}
                     )
                 ]
         return []

@@ -11,6 +11,7 @@ from billtext.checksums import (
     is_ascii_digits,
     uscc_check_char,
 )
+from documents.rules import messages as msg
 from documents.rules.base import FieldContext, Rule, RuleFailure, register
 from documents.rules.options import share_option
 
@@ -44,29 +45,24 @@ class IdNumberRule(Rule):
             return [
                 RuleFailure(
                     "id_length",
-                    f"An ID number has 18 characters; {len(number)} were read.",
-                    ID_LENGTH_CONFIDENCE_FACTOR,
+                    msg.ID_LENGTH,
+                    {"n": str(len(number))},
+                    confidence_factor=ID_LENGTH_CONFIDENCE_FACTOR,
                 )
             ]
         if not is_ascii_digits(number[:17]) or number[17] not in "0123456789X":
-            return [
-                RuleFailure(
-                    "id_format",
-                    "An ID number is 17 digits followed by a digit or X.",
-                )
-            ]
+            return [RuleFailure("id_format", msg.ID_FORMAT)]
         failures = []
         if number[0] == "0":
-            failures.append(RuleFailure("id_region", "An ID number cannot start with 0."))
+            failures.append(RuleFailure("id_region", msg.ID_REGION))
         birth = _birth_date_problem(number[6:14], ctx.current_date())
         if birth:
-            failures.append(RuleFailure("id_birth_date", birth))
+            failures.append(birth)
         expected = gb11643_check_digit(number[:17])
         if expected != number[17]:
             failures.append(
                 RuleFailure(
-                    "id_checksum",
-                    f"The check character should be {expected}, but {number[17]} was read.",
+                    "id_checksum", msg.CHECK_CHARACTER, {"expected": expected, "read": number[17]}
                 )
             )
         return failures
@@ -75,15 +71,15 @@ class IdNumberRule(Rule):
         return value.upper() if len(value) == 18 else value
 
 
-def _birth_date_problem(yyyymmdd: str, today: date) -> str | None:
+def _birth_date_problem(yyyymmdd: str, today: date) -> RuleFailure | None:
     try:
         born = date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:]))
     except ValueError:
-        return f"The birth date {yyyymmdd} in the ID number is not a calendar date."
+        return RuleFailure("id_birth_date", msg.ID_BIRTH_NOT_A_DATE, {"date": yyyymmdd})
     if born.year < 1900:
-        return f"The birth year {born.year} in the ID number is before 1900."
+        return RuleFailure("id_birth_date", msg.ID_BIRTH_BEFORE_1900, {"year": str(born.year)})
     if born > today:
-        return f"The birth date {born.isoformat()} in the ID number is in the future."
+        return RuleFailure("id_birth_date", msg.ID_BIRTH_FUTURE, {"date": born.isoformat()})
     return None
 
 
@@ -110,18 +106,13 @@ class CreditCodeRule(Rule):
         credit = value.upper()
         if len(credit) != 18:
             return [
-                RuleFailure(
-                    "credit_code_length",
-                    f"A credit code has 18 characters; {len(credit)} were read.",
-                )
+                RuleFailure("credit_code_length", msg.CREDIT_CODE_LENGTH, {"n": str(len(credit))})
             ]
         bad = sorted({c for c in credit if c not in USCC_ALPHABET})
         if bad:
             return [
                 RuleFailure(
-                    "credit_code_charset",
-                    f"A credit code never contains {', '.join(bad)} "
-                    "(only digits and capitals other than I, O, S, V, Z).",
+                    "credit_code_charset", msg.CREDIT_CODE_CHARSET, {"chars": ", ".join(bad)}
                 )
             ]
         expected = uscc_check_char(credit[:17])
@@ -129,7 +120,8 @@ class CreditCodeRule(Rule):
             return [
                 RuleFailure(
                     "credit_code_checksum",
-                    f"The check character should be {expected}, but {credit[17]} was read.",
+                    msg.CHECK_CHARACTER,
+                    {"expected": expected, "read": credit[17]},
                 )
             ]
         return []

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from billtext.amounts import format_amount, parse_amount, parse_chinese_amount
+from documents.rules import messages as msg
 from documents.rules.base import FieldContext, Rule, RuleFailure, register
 from documents.rules.normalize import normalize_value
 from documents.rules.options import check_bounds, decimal_option, share_option, str_option
@@ -53,16 +54,11 @@ class AmountRule(Rule):
     def check(self, value: str, ctx: FieldContext) -> list[RuleFailure]:
         amount = _amount_or_none(value)
         if amount is None:
-            return [
-                RuleFailure(
-                    "amount_format",
-                    f"{value!r} is not an amount such as 8,650.00 or 8650.00.",
-                )
-            ]
+            return [RuleFailure("amount_format", msg.AMOUNT_FORMAT, {"value": msg.quoted(value)})]
         if self.min is not None and amount < self.min:
-            return [_range_failure(amount, "below the minimum", self.min)]
+            return [_range_failure(amount, msg.AMOUNT_BELOW, self.min)]
         if self.max is not None and amount > self.max:
-            return [_range_failure(amount, "above the maximum", self.max)]
+            return [_range_failure(amount, msg.AMOUNT_ABOVE, self.max)]
         return []
 
     def normalize(self, value: str) -> str:
@@ -70,11 +66,9 @@ class AmountRule(Rule):
         return value if amount is None else format_amount(amount, grouping=False)
 
 
-def _range_failure(amount: Decimal, relation: str, bound: Decimal) -> RuleFailure:
-    return RuleFailure(
-        "amount_range",
-        f"The amount {format_amount(amount)} is {relation} {format_amount(bound)}.",
-    )
+def _range_failure(amount: Decimal, template: str, bound: Decimal) -> RuleFailure:
+    params = {"amount": format_amount(amount), "bound": format_amount(bound)}
+    return RuleFailure("amount_range", template, params)
 
 
 @register
@@ -114,8 +108,7 @@ class AmountInWordsRule(Rule):
         except ValueError:
             return [
                 RuleFailure(
-                    "amount_words_format",
-                    f"{value!r} is not an amount in Chinese capitals such as 捌仟陆佰伍拾元整.",
+                    "amount_words_format", msg.AMOUNT_WORDS_FORMAT, {"value": msg.quoted(value)}
                 )
             ]
         if self.matches is None:
@@ -126,7 +119,11 @@ class AmountInWordsRule(Rule):
         return [
             RuleFailure(
                 "amount_words_mismatch",
-                f"The amount in words reads {format_amount(in_words)} ({value}), but the amount "
-                f"in figures is {format_amount(figures)}.",
+                msg.AMOUNT_WORDS_MISMATCH,
+                {
+                    "words_amount": format_amount(in_words),
+                    "value": value,
+                    "figures": format_amount(figures),
+                },
             )
         ]

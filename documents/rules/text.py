@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from documents.rules import messages as msg
 from documents.rules.base import FieldContext, Rule, RuleFailure, register
 from documents.rules.normalize import fold_text
 from documents.rules.options import int_option, words_option
@@ -60,14 +61,9 @@ def _label_failure(value: str, words: tuple[str, ...], *, colon: bool = True) ->
     inside = label_words_in(value, words)
     if not inside and not (colon and any(c in value for c in ":：")):
         return []
-    what = "、".join(inside) if inside else "a colon"
-    return [
-        RuleFailure(
-            "label_inside",
-            f"{value!r} contains {what}: printed label text, not a value; the value was probably "
-            "taken from the wrong place.",
-        )
-    ]
+    template = msg.LABEL_WORDS_INSIDE if inside else msg.LABEL_COLON_INSIDE
+    params = {"value": msg.quoted(value), "words": "、".join(inside)}
+    return [RuleFailure("label_inside", template, params)]
 
 
 @register
@@ -93,10 +89,7 @@ class CompanyNameRule(Rule):
         endings = {fold_text(s).upper().rstrip(_TRAILING_PUNCTUATION) for s in self.suffixes}
         if self.suffixes and not any(name.endswith(e) for e in endings if e):
             failures.append(
-                RuleFailure(
-                    "company_suffix",
-                    f"{value!r} does not end in a legal form such as 有限公司 or SDN BHD.",
-                )
+                RuleFailure("company_suffix", msg.COMPANY_SUFFIX, {"value": msg.quoted(value)})
             )
         return failures
 
@@ -118,8 +111,7 @@ class PersonNameRule(Rule):
         if not (_HANZI_NAME_RE.fullmatch(compact) or _LATIN_NAME_RE.fullmatch(compact)):
             failures.append(
                 RuleFailure(
-                    "person_name_format",
-                    f"{value!r} is not a person's name (2-4 Chinese characters or Latin letters).",
+                    "person_name_format", msg.PERSON_NAME_FORMAT, {"value": msg.quoted(value)}
                 )
             )
         return failures
@@ -146,14 +138,12 @@ class AddressRule(Rule):
             failures.append(
                 RuleFailure(
                     "address_length",
-                    f"An address has at least {self.min_length} characters; {value!r} was read.",
+                    msg.ADDRESS_LENGTH,
+                    {"min": str(self.min_length), "value": msg.quoted(value)},
                 )
             )
         elif not (any(c in _HANZI_ADDRESS_MARKS for c in value) or any(c.isdigit() for c in value)):
             failures.append(
-                RuleFailure(
-                    "address_format",
-                    f"{value!r} names no province, city, street or house number.",
-                )
+                RuleFailure("address_format", msg.ADDRESS_FORMAT, {"value": msg.quoted(value)})
             )
         return failures

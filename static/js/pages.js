@@ -2,6 +2,15 @@
 (function () {
   "use strict";
 
+  // Dates are shown in the reader's time zone (ocr_review.middleware.UserTimeZoneMiddleware).
+  try {
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (zone && !document.cookie.split("; ").includes("tz=" + zone)) {
+      document.cookie = "tz=" + zone + "; path=/; max-age=31536000; samesite=lax";
+      if (document.body.dataset.tz && document.body.dataset.tz !== zone) location.reload();
+    }
+  } catch (e) { /* an old browser: the server's zone is used */ }
+
   // <select data-autosubmit> submits its form when changed (filters, language).
   document.addEventListener("change", function (event) {
     const target = event.target;

@@ -80,7 +80,7 @@ def test_document_shows_status_pages_fields_models_and_timings(api, slip):
     }
     assert fields["payer_name"]["status"] == "needs_review"
     assert fields["payer_name"]["review_reasons"] == [
-        {"code": "low_confidence", "message": "reason low_confidence"}
+        {"code": "low_confidence", "message": "reason low_confidence", "params": {}}
     ]
     for key in ("created_at", "processed_at", "completed_at", "error", "status_url"):
         assert key in body

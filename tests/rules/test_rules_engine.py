@@ -233,8 +233,17 @@ def test_reason_codes_are_the_documented_strings():
 
 
 OK = RuleOutcome(failures=(), confidence_factor=1.0, normalized="x")
-ID_LENGTH = RuleFailure("id_length", "An ID number has 18 characters; 16 were read.", 0.6)
-CHECKSUM = RuleFailure("id_checksum", "The check character should be X, but 1 was read.")
+ID_LENGTH = RuleFailure(
+    "id_length",
+    "An ID number has 18 characters; {n} were read.",
+    {"n": "16"},
+    confidence_factor=0.6,
+)
+CHECKSUM = RuleFailure(
+    "id_checksum",
+    "The check character should be {expected}, but {read} was read.",
+    {"expected": "X", "read": "1"},
+)
 
 
 @pytest.mark.parametrize(
@@ -269,6 +278,8 @@ def test_a_low_confidence_reason_carries_confidence_and_threshold_as_json():
     assert reason == {
         "code": "low_confidence",
         "message": "Recognition confidence 0.72 is below the threshold 0.80.",
+        "template": "Recognition confidence {confidence} is below the threshold {threshold}.",
+        "params": {"confidence": "0.72", "threshold": "0.80"},
         "confidence": 0.72,
         "threshold": 0.8,
     }
@@ -280,7 +291,12 @@ def test_a_lowered_confidence_is_explained_in_the_reason():
     low, rule = needs_review(0.95, 0.8, outcome)
     assert low["confidence"] == 0.95
     assert "0.57" in low["message"] and "0.95" in low["message"]
-    assert rule == {"code": "id_length", "message": ID_LENGTH.message}
+    assert rule == {
+        "code": "id_length",
+        "message": "An ID number has 18 characters; 16 were read.",
+        "template": "An ID number has 18 characters; {n} were read.",
+        "params": {"n": "16"},
+    }
 
 
 def test_a_nan_confidence_is_stored_as_null_so_the_reason_stays_valid_json():
