@@ -23,6 +23,7 @@ from .models import (
     Field,
     FieldSpec,
     Page,
+    SecondCheck,
     WebhookDelivery,
     WebhookEvent,
 )
@@ -44,7 +45,15 @@ class FieldSpecInline(admin.StackedInline):
 
 @admin.register(DocumentType)
 class DocumentTypeAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "confidence_threshold", "active", "field_count")
+    list_display = (
+        "name",
+        "code",
+        "confidence_threshold",
+        "second_check_rate",
+        "target_error_rate",
+        "active",
+        "field_count",
+    )
     list_filter = ("active",)
     search_fields = ("name", "code")
     inlines = [FieldSpecInline]
@@ -186,6 +195,15 @@ class EventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ("kind",)
     search_fields = ("document__original_name", "field_key")
     readonly_fields = [f.name for f in Event._meta.fields]
+
+
+@admin.register(SecondCheck)
+class SecondCheckAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Blind second checks of auto-accepted fields; the dashboard shows their error rate."""
+
+    list_display = ("created_at", "document_type", "field_kind", "model_version", "outcome")
+    list_filter = ("outcome", "reason", "document_type", "field_kind", "model_version")
+    readonly_fields = [f.name for f in SecondCheck._meta.fields]
 
 
 class ApiClientForm(forms.ModelForm):
