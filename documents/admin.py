@@ -8,6 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from ocr_review.admin_mixins import ReadOnlyAdminMixin
@@ -53,10 +54,22 @@ class DocumentTypeAdmin(admin.ModelAdmin):
         "target_error_rate",
         "active",
         "field_count",
+        "visual_editor",
     )
     list_filter = ("active",)
     search_fields = ("name", "code")
     inlines = [FieldSpecInline]
+    readonly_fields = ("visual_editor",)
+
+    @admin.display(description=_("visual editor"))
+    def visual_editor(self, obj: DocumentType) -> str:
+        if obj.pk is None:
+            return str(_("Save the type first, then place its fields on a sample page."))
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("type-editor", args=[obj.pk]),
+            _("Place the fields on a sample page"),
+        )
 
     @admin.display(description=_("fields"))
     def field_count(self, obj: DocumentType) -> int:

@@ -17,5 +17,6 @@ urlpatterns = [
     # The split view serves its start-up script as a file: the CSP allows no inline script.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("review/", include("reviews.urls")),
+    path("types/", include("processing.urls")),
     path("", include("documents.urls")),
 ]
