@@ -85,8 +85,5 @@ def preview(
 
 def page_frame(page: Page) -> list[int]:
     """The content box of a stored page (what regions the editor draws are fractions of)."""
-    lines = [
-        OcrLine(0, tuple(line.box), line.text, line.confidence)
-        for line in page.lines.all()
-    ]
+    lines = [OcrLine(0, tuple(line.box), line.text, line.confidence) for line in page.lines.all()]
     return list(content_box(lines, 0, (page.width, page.height)))

@@ -37,8 +37,6 @@ from .shipped import SHIPPED, SHIPPED_TRAINING
 log = logging.getLogger(__name__)
 
 
-
-
 def checkpoint_path(version: ModelVersion) -> Path:
     """Relative checkpoint paths lie in OCR_WEIGHTS_DIR (the shipped models)."""
     path = Path(version.checkpoint)
@@ -216,11 +214,17 @@ def _describe(path: Path) -> _Served:
         except ValueError as exc:
             raise RegistryError(str(exc)) from exc
     from .engine.checkpoint import CheckpointError, load_checkpoint
+    from .engine.ppocr.checkpoint import load_checkpoint as load_ppocr_checkpoint
 
     try:
         ckpt = load_checkpoint(path)
-    except CheckpointError as exc:
-        raise RegistryError(str(exc)) from exc
+    except CheckpointError as crnn_error:
+        try:  # our PP-OCR checkpoint (the general model), fine-tuned from ``base``
+            pp = load_ppocr_checkpoint(path)
+        except CheckpointError:
+            raise RegistryError(str(crnn_error)) from crnn_error
+        base = (pp.train_config.get("base") or {}).get("sha256", "")
+        return _Served(pp.kind, pp.sha256, base, pp.metrics)
     base = (ckpt.train_config.get("finetune") or {}).get("base_sha256", "")
     return _Served(ckpt.kind, ckpt.sha256, base, ckpt.metrics)
 

@@ -76,6 +76,11 @@ if [ ! -s "$weights/ppocr-v6-small.onnx" ] || [ ! -s "$weights/ppocr-v6-small.pt
   DJANGO_DEBUG=1 .venv/bin/python manage.py convert_ppocr \
     --out "$weights/ppocr-v6-small.pt" --onnx-out "$weights/ppocr-v6-small.onnx" >/dev/null
 fi
+# The served general model: that one fine-tuned here (committed checkpoint), exported to ONNX.
+if [ ! -s "$weights/ppocr-v6-small-ft.onnx" ] || [ "$weights/ppocr-v6-small-ft.pt" -nt "$weights/ppocr-v6-small-ft.onnx" ]; then
+  echo "==> exporting the fine-tuned general model to ONNX"
+  DJANGO_DEBUG=1 .venv/bin/python manage.py export_ppocr >/dev/null
+fi
 
 if [ "$bench" = 1 ]; then
   if [ ! -x .venv-bench/bin/python ]; then

@@ -12,9 +12,10 @@ import pytest
 from recognition.engine.evaluate import read_labels
 from recognition.engine.readers import open_reader
 from recognition.engine.synth import write_line_set
+from recognition.shipped import SHIPPED
 
 ROOT = Path(__file__).resolve().parents[1]
-GENERAL = ROOT / "recognition" / "weights" / "ppocr-v6-small.onnx"
+GENERAL = ROOT / "recognition" / "weights" / SHIPPED["general"]
 
 
 def _run(args: list[str], tmp_path: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:

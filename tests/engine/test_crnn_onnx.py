@@ -17,6 +17,7 @@ from recognition.engine.evaluate import read_labels
 from recognition.engine.predictor import Predictor
 from recognition.engine.readers import model_kind, open_reader
 from recognition.engine.synth import write_line_set
+from recognition.shipped import SHIPPED
 
 ROOT = Path(__file__).resolve().parents[2]
 WEIGHTS = ROOT / "recognition" / "weights"
@@ -65,14 +66,14 @@ def test_serving_both_shipped_models_never_imports_torch():
         "import sys, numpy as np\n"
         "from recognition.engine.readers import open_reader\n"
         "line = np.full((32, 200), 255, np.uint8)\n"
-        f"for name in ('numeric.onnx', 'ppocr-v6-small.onnx'):\n"
+        f"for name in {(SHIPPED['numeric'], SHIPPED['general'])!r}:\n"
         f"    open_reader({str(WEIGHTS)!r} + '/' + name).recognize([line])\n"
         "assert 'torch' not in sys.modules, 'torch was imported'\n"
         "print('ok')\n"
     )
-    if not (WEIGHTS / "ppocr-v6-small.onnx").is_file():
+    if not (WEIGHTS / SHIPPED["general"]).is_file():
         pytest.fail(
-            "recognition/weights/ppocr-v6-small.onnx is missing: scripts/bootstrap.sh writes it"
+            f"recognition/weights/{SHIPPED['general']} is missing: scripts/bootstrap.sh writes it"
         )
     run = subprocess.run(
         [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=110

