@@ -191,6 +191,7 @@ def run(engine: str, workers: int, bills: Path, out: Path) -> None:
     from demo.loading import load_document_types
     from documents import services
     from documents.models import Document, Field
+    from documents.rules.cleaning import clean_value
     from documents.shipped_types import install_types
     from recognition.models import ModelVersion
 
@@ -258,6 +259,15 @@ def run(engine: str, workers: int, bills: Path, out: Path) -> None:
                 "normalized": f.normalized,
                 "raw_text": f.raw_text,
                 "truth": truth[ids[f.document_id]]["fields"].get(f.spec.key, ""),
+                # The truth in the form the app stores a value: the field's cleaning applied
+                # (the 人民币 before an amount in words is cut, as from any reading).
+                "truth_stored": clean_value(
+                    truth[ids[f.document_id]]["fields"].get(f.spec.key, ""),
+                    (),
+                    f.spec.kind,
+                    f.spec.cleaning or None,
+                    labels=(f.spec.label, *(f.spec.label_aliases or ())),
+                ).text,
                 "confidence": f.confidence,
                 "status": f.status,
                 "reasons": [r.get("code") for r in f.review_reasons or []],

@@ -21,9 +21,12 @@ def auto_accepted(field: dict, threshold: float | None = None) -> bool:
 
 
 def correct(field: dict) -> bool:
+    """The stored value equals the truth, both after the folding rule; the truth as the app
+    would store it (cleaned) where the run recorded that."""
     from recognition.engine.metrics import comparable
 
-    return comparable(field["value"]) == comparable(field["truth"])
+    truth = field.get("truth_stored", field["truth"])
+    return comparable(field["value"]) == comparable(truth)
 
 
 def quality(fields: list[dict], threshold: float | None = None) -> dict:
