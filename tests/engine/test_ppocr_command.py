@@ -47,3 +47,29 @@ def test_convert_ppocr_without_onnx_writes_only_the_checkpoint(tmp_path: Path) -
 def test_convert_ppocr_refuses_an_unknown_model() -> None:
     with pytest.raises(CommandError, match="unknown architecture"):
         call_command("convert_ppocr", model="PP-OCRv9_rec_huge", stdout=StringIO())
+
+
+def test_export_ppocr_serves_the_committed_fine_tuned_checkpoint(tmp_path: Path, samples: Path):
+    """What scripts/bootstrap.sh runs: the fine-tuned checkpoint exported, checked, and read
+    exactly like the served file; the info (provenance, temperature) travels with it."""
+    from recognition.engine.evaluate import load_image, read_labels
+    from recognition.shipped import SHIPPED, SHIPPED_TRAINING
+
+    weights = Path(__file__).resolve().parents[2] / "recognition" / "weights"
+    out = StringIO()
+    call_command("export_ppocr", target=str(tmp_path / "ft.onnx"), check_lines=4, stdout=out)
+    assert "torch vs exported ONNX on 4 lines" in out.getvalue()
+    exported = OnnxLineReader(tmp_path / "ft.onnx")
+    served = OnnxLineReader(weights / SHIPPED["general"])
+    ckpt = load_checkpoint(weights / SHIPPED_TRAINING["general"])
+    assert exported.info == ckpt.info and exported.info.provenance.modified
+    crops = [load_image(line.path) for line in read_labels(samples / "real-zh" / "lines")[:12]]
+    assert [d.text for d in exported.recognize(crops)] == [d.text for d in served.recognize(crops)]
+
+
+def test_export_ppocr_refuses_what_is_not_our_checkpoint(tmp_path: Path) -> None:
+    bogus = tmp_path / "bogus.pt"
+    bogus.write_bytes(b"not a checkpoint")
+    with pytest.raises(CommandError):
+        call_command("export_ppocr", source=str(bogus), target=str(tmp_path / "x.onnx"))
+    assert not (tmp_path / "x.onnx").exists()
