@@ -8,7 +8,7 @@ the result: the raw reading, the cleaned value the rules checked, and its normal
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -27,7 +27,7 @@ from documents.rules import (
 from documents.rules.cleaning import clean_value
 from documents.rules.location import Layout, parse_layout, parse_location
 from documents.rules.messages import reason
-from recognition.engine.lines import find_lines
+from recognition.engine.lines import LineBox, find_lines
 from recognition.engine.preprocess import ImageError, crop_box, deskew
 from recognition.engine.readers import LineReader
 
@@ -83,14 +83,18 @@ class DocumentResult:
 
 
 _VALUE_STRIP = " :：;；,，|"
+# A page array in, its line boxes in reading order out (recognition.loader.line_finder).
+LineFinder = Callable[[np.ndarray], list[LineBox]]
 
 
-def read_pages(images: Sequence[Image.Image], general: LineReader) -> list[PageResult]:
+def read_pages(
+    images: Sequence[Image.Image], general: LineReader, find: LineFinder = find_lines
+) -> list[PageResult]:
     pages: list[PageResult] = []
     for index, image in enumerate(images):
         array, angle = deskew(np.asarray(image.convert("RGB"))[:, :, ::-1])
         page = PageResult(Image.fromarray(np.ascontiguousarray(array[:, :, ::-1])), angle)
-        boxes = find_lines(array)
+        boxes = find(array)
         crops = []
         for box in boxes:
             try:
@@ -252,9 +256,10 @@ def recognize_document(
     general: LineReader,
     numeric: LineReader,
     layout: dict | None = None,
+    find: LineFinder = find_lines,
 ) -> DocumentResult:
     t0 = time.perf_counter()
-    pages = read_pages(images, general)
+    pages = read_pages(images, general, find)
     t1 = time.perf_counter()
     fields = read_fields(pages, specs, numeric, encode=general.charset.encode, layout=layout)
     t2 = time.perf_counter()

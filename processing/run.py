@@ -54,6 +54,12 @@ def process_document(document_id: int) -> str:
     try:
         general, general_version = loader.active_predictor("general")
         numeric, numeric_version = loader.active_predictor(settings.OCR_NUMERIC_FIELDS_MODEL)
+        finder = loader.line_finder(
+            Document.objects.filter(pk=document_id)
+            .values_list("document_type__line_finder", flat=True)
+            .first()
+            or "lines"
+        )
     except ModelUnavailable:
         if not settings.OCR_TASKS_SYNC:
             # Give the task back after a pause: another worker (or this one, once the model is
@@ -77,6 +83,7 @@ def process_document(document_id: int) -> str:
             general=general,
             numeric=numeric,
             layout=document.document_type.layout or None,
+            find=finder,
         )
     except IntakeError as exc:
         transitions.fail(document.pk, exc.message)

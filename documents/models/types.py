@@ -62,6 +62,21 @@ class DocumentType(models.Model):
         ),
     )
 
+    class LineFinder(models.TextChoices):
+        LINES = "lines", _("Line finder (fast; best on scans and PDFs)")
+        DETECTOR = "detector", _("Text detector (best on phone photos; about 2 s of CPU a page)")
+        HYBRID = "hybrid", _("Both (the detector, plus lines it missed)")
+
+    line_finder = models.CharField(
+        max_length=16,
+        choices=LineFinder.choices,
+        default=LineFinder.LINES,
+        help_text=_(
+            "How a page's text lines are found. Measured on the sample pages "
+            "(bench/results/line-recall.md): the line finder finds more lines on scans, "
+            "PaddleOCR's PP-OCRv6 text detector more on phone photos."
+        ),
+    )
     second_check_rate = models.FloatField(
         default=0.02,
         help_text=_(
