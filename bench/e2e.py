@@ -66,9 +66,7 @@ WORKER_ENV = {
     "OMP_THREAD_LIMIT": "1",
     "OMP_WAIT_POLICY": "PASSIVE",
     "OCR_TORCH_THREADS": "1",
-    # The benchmark measures what the models and rules do: a blind second-check sample would
-    # send a hashed 2 % of the auto-accepted fields to review and blur that.
-    "REVIEW_SECOND_CHECKS": "0",
+    "REVIEW_SECOND_CHECKS": "0",  # a blind second-check sample would blur the review rate
 }
 
 
@@ -259,8 +257,7 @@ def run(engine: str, workers: int, bills: Path, out: Path) -> None:
                 "normalized": f.normalized,
                 "raw_text": f.raw_text,
                 "truth": truth[ids[f.document_id]]["fields"].get(f.spec.key, ""),
-                # The truth in the form the app stores a value: the field's cleaning applied
-                # (the 人民币 before an amount in words is cut, as from any reading).
+                # The truth as the app stores a value (cleaned: 人民币 cut from amounts in words).
                 "truth_stored": clean_value(
                     truth[ids[f.document_id]]["fields"].get(f.spec.key, ""),
                     (),
