@@ -39,6 +39,8 @@ _MAGIC = (
 )
 
 _EXIF_ORIENTATION = 0x0112
+_EXIF_IFD = 0x8769
+_CAMERA_TAGS = (0x829A, 0x829D, 0x920A)  # ExposureTime, FNumber, FocalLength
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +128,19 @@ def _validate_image(data: bytes, limits: FileLimits) -> int:
     if min(image.size) < 16:
         raise CorruptFile(f"The image is only {image.size[0]}x{image.size[1]} pixels.")
     return frames
+
+
+def taken_by_camera(data: bytes, content_type: str) -> bool:
+    """The file is a camera's photo (a phone's picture of a bill): its EXIF data carry an
+    exposure time, an aperture or a focal length, which scanners and PDF renderers never write."""
+    if content_type == PDF:
+        return False
+    try:
+        exif = Image.open(io.BytesIO(data)).getexif()
+        camera = exif.get_ifd(_EXIF_IFD)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, KeyError):
+        return False
+    return any(tag in camera for tag in _CAMERA_TAGS)
 
 
 def render_pages(data: bytes, content_type: str, limits: FileLimits) -> list[Image.Image]:

@@ -12,7 +12,7 @@ from django.conf import settings
 
 from documents import transitions
 from documents.exceptions import IntakeError
-from documents.files import render_pages
+from documents.files import render_pages, taken_by_camera
 from documents.limits import intake_limits
 from documents.models import Document
 from documents.services import enqueue_recognition
@@ -44,6 +44,17 @@ def spec_inputs(document: Document) -> list[SpecInput]:
     ]
 
 
+def _finders_for(choice: str) -> tuple[str, ...]:
+    return ("lines", "detector") if choice == "auto" else (choice,)
+
+
+def _finder_name(choice: str, data: bytes, content_type: str) -> str:
+    """The line finder for this file: "auto" takes the detector for a camera's photo."""
+    if choice != "auto":
+        return choice
+    return "detector" if taken_by_camera(data, content_type) else "lines"
+
+
 def process_document(document_id: int) -> str:
     """Run recognition if the document is ours to process; returns what happened, for logs.
 
@@ -54,12 +65,13 @@ def process_document(document_id: int) -> str:
     try:
         general, general_version = loader.active_predictor("general")
         numeric, numeric_version = loader.active_predictor(settings.OCR_NUMERIC_FIELDS_MODEL)
-        finder = loader.line_finder(
+        choice = (
             Document.objects.filter(pk=document_id)
             .values_list("document_type__line_finder", flat=True)
             .first()
-            or "lines"
-        )
+        ) or "lines"
+        # Loaded before the claim, like the models: "auto" may need the detector.
+        finders = {name: loader.line_finder(name) for name in _finders_for(choice)}
     except ModelUnavailable:
         if not settings.OCR_TASKS_SYNC:
             # Give the task back after a pause: another worker (or this one, once the model is
@@ -77,6 +89,7 @@ def process_document(document_id: int) -> str:
         t0 = time.perf_counter()
         images = render_pages(data, document.content_type, intake_limits())
         render_s = time.perf_counter() - t0
+        finder = finders[_finder_name(choice, data, document.content_type)]
         result = recognize_document(
             images,
             spec_inputs(document),

@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='documenttype',
             name='line_finder',
-            field=models.CharField(choices=[('lines', 'Line finder (fast; best on scans and PDFs)'), ('detector', 'Text detector (best on phone photos; about 2 s of CPU a page)'), ('hybrid', 'Both (the detector, plus lines it missed)')], default='lines', help_text="How a page's text lines are found. Measured on the sample pages (bench/results/line-recall.md): the line finder finds more lines on scans, PaddleOCR's PP-OCRv6 text detector more on phone photos.", max_length=16),
+            field=models.CharField(choices=[('auto', 'Automatic: the text detector for phone photos, the line finder otherwise'), ('lines', 'Line finder (fast; best on scans and PDFs)'), ('detector', 'Text detector (best on phone photos; about 2 s of CPU a page)'), ('hybrid', 'Both (the detector, plus lines it missed)')], default='auto', help_text="How a page's text lines are found. Measured on the sample pages (bench/results/line-recall.md): the line finder finds more lines on scans, PaddleOCR's PP-OCRv6 text detector more on phone photos. Automatic tells a photo by the camera data (exposure, focal length) a phone writes into the file.", max_length=16),
         ),
     ]

@@ -63,6 +63,7 @@ class DocumentType(models.Model):
     )
 
     class LineFinder(models.TextChoices):
+        AUTO = "auto", _("Automatic: the text detector for phone photos, the line finder otherwise")
         LINES = "lines", _("Line finder (fast; best on scans and PDFs)")
         DETECTOR = "detector", _("Text detector (best on phone photos; about 2 s of CPU a page)")
         HYBRID = "hybrid", _("Both (the detector, plus lines it missed)")
@@ -70,11 +71,12 @@ class DocumentType(models.Model):
     line_finder = models.CharField(
         max_length=16,
         choices=LineFinder.choices,
-        default=LineFinder.LINES,
+        default=LineFinder.AUTO,
         help_text=_(
             "How a page's text lines are found. Measured on the sample pages "
             "(bench/results/line-recall.md): the line finder finds more lines on scans, "
-            "PaddleOCR's PP-OCRv6 text detector more on phone photos."
+            "PaddleOCR's PP-OCRv6 text detector more on phone photos. Automatic tells a photo "
+            "by the camera data (exposure, focal length) a phone writes into the file."
         ),
     )
     second_check_rate = models.FloatField(
