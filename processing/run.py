@@ -19,7 +19,7 @@ from documents.services import enqueue_recognition
 from recognition import loader
 from recognition.exceptions import ModelUnavailable
 
-from .reading import SpecInput, recognize_document
+from .reading import LineFinder, SpecInput, recognize_document
 from .store import store_result
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,19 @@ def spec_inputs(document: Document) -> list[SpecInput]:
 
 
 def _finders_for(choice: str) -> tuple[str, ...]:
-    return ("lines", "detector") if choice == "auto" else (choice,)
+    return ("lines",) if choice == "auto" else (choice,)
+
+
+def _finder(finders: dict[str, LineFinder], name: str) -> LineFinder:
+    """The named finder; under "auto" the detector is loaded on the first photo, and a detector
+    that cannot be loaded leaves the photo to the line finder (it reads, with fewer lines)."""
+    if name not in finders:
+        try:
+            finders[name] = loader.line_finder(name)
+        except ModelUnavailable:
+            log.warning("no text detector: %s read with the line finder", name)
+            return finders["lines"]
+    return finders[name]
 
 
 def _finder_name(choice: str, data: bytes, content_type: str) -> str:
@@ -70,7 +82,8 @@ def process_document(document_id: int) -> str:
             .values_list("document_type__line_finder", flat=True)
             .first()
         ) or "lines"
-        # Loaded before the claim, like the models: "auto" may need the detector.
+        # Loaded before the claim, like the models; "auto" loads the detector only when a
+        # photo arrives, so a worker that never sees one never holds it.
         finders = {name: loader.line_finder(name) for name in _finders_for(choice)}
     except ModelUnavailable:
         if not settings.OCR_TASKS_SYNC:
@@ -89,7 +102,7 @@ def process_document(document_id: int) -> str:
         t0 = time.perf_counter()
         images = render_pages(data, document.content_type, intake_limits())
         render_s = time.perf_counter() - t0
-        finder = finders[_finder_name(choice, data, document.content_type)]
+        finder = _finder(finders, _finder_name(choice, data, document.content_type))
         result = recognize_document(
             images,
             spec_inputs(document),

@@ -18,12 +18,13 @@ PROBE = (
 )
 
 
-def _settings(tmp_path: Path, **env: str) -> dict:
+def _last_line(probe: str, tmp_path: Path, drop: tuple[str, ...], **env: str) -> str:
+    """What ``probe`` prints last, run with the real settings in a new process."""
     run = subprocess.run(
-        [sys.executable, "-c", PROBE],
+        [sys.executable, "-c", probe],
         cwd=ROOT,
         env={
-            **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")},
+            **{k: v for k, v in os.environ.items() if k not in drop},
             "DJANGO_SETTINGS_MODULE": "ocr_review.settings",
             "DJANGO_DEBUG": "1",
             "OCR_VAR_DIR": str(tmp_path),
@@ -34,7 +35,11 @@ def _settings(tmp_path: Path, **env: str) -> dict:
         timeout=60,
     )
     assert run.returncode == 0, run.stderr
-    return json.loads(run.stdout.strip().splitlines()[-1])
+    return run.stdout.strip().splitlines()[-1]
+
+
+def _settings(tmp_path: Path, **env: str) -> dict:
+    return json.loads(_last_line(PROBE, tmp_path, ("DATABASE_URL", "REDIS_URL"), **env))
 
 
 def test_embedded_default_is_sqlite_orm_broker_and_a_shared_file_cache(tmp_path):
@@ -66,23 +71,8 @@ def test_each_purpose_has_its_own_queue(tmp_path):
 
 def test_a_new_shell_finds_the_key_run_app_keeps(tmp_path):
     (tmp_path / "secret_key").write_text("kept-by-run-app-" + "k" * 40 + "\n")
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import django; django.setup(); from django.conf import settings as s; "
-            "print(s.SECRET_KEY)",
-        ],
-        cwd=ROOT,
-        env={
-            **{k: v for k, v in os.environ.items() if k != "DJANGO_SECRET_KEY"},
-            "DJANGO_SETTINGS_MODULE": "ocr_review.settings",
-            "DJANGO_DEBUG": "0",
-            "OCR_VAR_DIR": str(tmp_path),
-        },
-        capture_output=True,
-        text=True,
-        timeout=60,
+    probe = (
+        "import django; django.setup(); from django.conf import settings as s; print(s.SECRET_KEY)"
     )
-    assert run.returncode == 0, run.stderr
-    assert run.stdout.strip().splitlines()[-1] == "kept-by-run-app-" + "k" * 40
+    key = _last_line(probe, tmp_path, ("DJANGO_SECRET_KEY",), DJANGO_DEBUG="0")
+    assert key == "kept-by-run-app-" + "k" * 40

@@ -17,7 +17,8 @@ from .checkpoint import load_checkpoint, save_checkpoint
 from .config import SMALL
 from .convert import convert
 from .export import export_onnx
-from .info import Provenance
+from .info import ModelInfo, Provenance
+from .network import PPRecNet
 from .source import find_model
 from .verify import TOLERANCE, Equivalence, compare_with_onnx
 
@@ -57,15 +58,7 @@ def build(
     result = BuildResult(ckpt.info.provenance, model.num_parameters(), checkpoint, against_source)
     if onnx_path is None:
         return result
-    onnx_path = Path(onnx_path)
-    onnx_sha = export_onnx(model, ckpt.info, onnx_path)
-    try:
-        against_export = compare_with_onnx(model, onnx_path, images)
-        against_export.check(tolerance)
-    except BaseException:
-        onnx_path.unlink(missing_ok=True)
-        raise
-    onnx = Artefact(onnx_path, onnx_sha, onnx_path.stat().st_size)
+    onnx, against_export = _export_checked(model, ckpt.info, Path(onnx_path), images, tolerance)
     return BuildResult(
         ckpt.info.provenance,
         model.num_parameters(),
@@ -86,9 +79,18 @@ def export_checkpoint(
     """Export one of our PP-OCR checkpoints (a fine-tuned one) to ONNX and check the export
     against the module on ``images``; a file that does not match is removed again."""
     ckpt = load_checkpoint(checkpoint_path)
-    model = ckpt.build_model()
-    onnx_path = Path(onnx_path)
-    sha = export_onnx(model, ckpt.info, onnx_path)
+    return _export_checked(ckpt.build_model(), ckpt.info, Path(onnx_path), images, tolerance)
+
+
+def _export_checked(
+    model: PPRecNet,
+    info: ModelInfo,
+    onnx_path: Path,
+    images: Sequence[npt.NDArray[Any]],
+    tolerance: float,
+) -> tuple[Artefact, Equivalence]:
+    """Export ``model`` and check the file against it; a file that does not match is removed."""
+    sha = export_onnx(model, info, onnx_path)
     try:
         against_export = compare_with_onnx(model, onnx_path, images)
         against_export.check(tolerance)
