@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
-from recognition.engine.charset import fold
+from recognition.engine.charset import BLANK, Charset, fold
 from recognition.engine.ctc import prefix_log_prob
 from recognition.engine.metrics import edit_distance
 
@@ -31,6 +31,24 @@ PIECE_GAP_HEIGHTS = 8
 Encoder = Callable[[str], list[int]]
 # (label characters matched, -slips): an exact reading beats a slip, a longer label a shorter one.
 Score = tuple[int, int]
+
+
+def spotting_scores(labels: Collection[str], charset: Charset) -> tuple[list[int], Encoder]:
+    """The classes label spotting reads (blank first, where ``prefix_log_prob`` expects it) and
+    an encoder of label text onto those columns.
+
+    A reader asked to keep only these columns (``ctc.KeepScores``) holds a few dozen numbers per
+    frame instead of the model's 18,710: a page's scores shrink from hundreds of MB to a few MB.
+    The encoder raises KeyError for a character outside the columns, as ``Charset.encode`` does.
+    """
+    chars = sorted({c for label in labels for c in fold(label) if c != " " and charset.covers(c)})
+    classes = [BLANK, *(charset.encode(c)[0] for c in chars)]
+    column = {c: i for i, c in enumerate(chars, start=1)}
+
+    def encode(text: str) -> list[int]:
+        return [column[c] for c in fold(text)]
+
+    return classes, encode
 
 
 @dataclass(frozen=True)

@@ -27,10 +27,12 @@ from documents.rules import (
 from documents.rules.cleaning import clean_value
 from documents.rules.location import Layout, parse_layout, parse_location
 from documents.rules.messages import reason
+from recognition.engine.ctc import KeepScores
 from recognition.engine.lines import LineBox, find_lines
 from recognition.engine.preprocess import ImageError, crop_box, deskew
 from recognition.engine.readers import LineReader
 
+from .labels import spotting_scores
 from .layout import table_frame
 from .locate import Encoder, Located, OcrLine, SpecView, locate_fields
 from .ocrlines import Box
@@ -88,7 +90,11 @@ LineFinder = Callable[[np.ndarray], list[LineBox]]
 
 
 def read_pages(
-    images: Sequence[Image.Image], general: LineReader, find: LineFinder = find_lines
+    images: Sequence[Image.Image],
+    general: LineReader,
+    find: LineFinder = find_lines,
+    *,
+    keep_scores: KeepScores = True,
 ) -> list[PageResult]:
     pages: list[PageResult] = []
     for index, image in enumerate(images):
@@ -101,7 +107,7 @@ def read_pages(
                 crops.append(crop_box(array, box.as_tuple()))
             except ImageError:
                 crops.append(np.zeros((0, 0), np.uint8))
-        for box, decoded in zip(boxes, general.recognize(crops, keep_scores=True)):
+        for box, decoded in zip(boxes, general.recognize(crops, keep_scores=keep_scores)):
             page.lines.append(
                 OcrLine(
                     index,
@@ -259,9 +265,11 @@ def recognize_document(
     find: LineFinder = find_lines,
 ) -> DocumentResult:
     t0 = time.perf_counter()
-    pages = read_pages(images, general, find)
+    labels = [label for spec in specs for label in (spec.label, *spec.aliases)]
+    classes, encode = spotting_scores(labels, general.charset)
+    pages = read_pages(images, general, find, keep_scores=classes)
     t1 = time.perf_counter()
-    fields = read_fields(pages, specs, numeric, encode=general.charset.encode, layout=layout)
+    fields = read_fields(pages, specs, numeric, encode=encode, layout=layout)
     t2 = time.perf_counter()
     return DocumentResult(
         pages, fields, {"read_pages_s": round(t1 - t0, 3), "fields_s": round(t2 - t1, 3)}

@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .charset import Charset
-from .ctc import EMPTY, Decoded, decode_batch
+from .ctc import EMPTY, Decoded, KeepScores, decode_batch
 from .files import file_sha256
 from .preprocess import ImageError, LineArray, bucket_width, pad_batch, prepare_line
 
@@ -51,9 +51,9 @@ class CrnnLineReader:
         raise NotImplementedError
 
     def recognize(
-        self, images: Sequence[npt.NDArray[Any]], *, keep_scores: bool = False
+        self, images: Sequence[npt.NDArray[Any]], *, keep_scores: KeepScores = False
     ) -> list[Decoded]:
-        """One Decoded per image, in input order (with its log-probabilities if ``keep_scores``).
+        """One Decoded per image, in input order, with the scores ``keep_scores`` asks for.
 
         An image that cannot be read (empty, 1×1, not an image array) yields ``Decoded("", 0.0)``
         and a log line instead of an exception, so one bad crop never fails a whole document.
@@ -78,7 +78,7 @@ class CrnnLineReader:
     def recognize_one(self, image: npt.NDArray[Any]) -> Decoded:
         return self.recognize([image])[0]
 
-    def _run(self, lines: list[LineArray], width: int, keep_scores: bool) -> list[Decoded]:
+    def _run(self, lines: list[LineArray], width: int, keep_scores: KeepScores) -> list[Decoded]:
         logits = self._logits(pad_batch(lines, width))
         lengths = frames_for(np.array([line.shape[1] for line in lines], dtype=np.int64))
         return decode_batch(

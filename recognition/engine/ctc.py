@@ -20,11 +20,18 @@ class Decoded:
     # (start, end) of each emitted character as fractions (0..1) of the line's width, from the
     # frames of its run: enough to cut a value out of a "label：value" line.
     char_spans: tuple[tuple[float, float], ...] = ()
-    # (T, C) log-probabilities, kept only when asked for (label spotting with prefix_log_prob).
+    # (T, C) log-probabilities, kept only when asked for (label spotting with prefix_log_prob);
+    # (T, K) when only K classes were asked for (see KeepScores).
     log_probs: npt.NDArray[np.float32] | None = field(default=None, compare=False, repr=False)
 
 
 EMPTY = Decoded("", 0.0, ())
+
+# What a reader keeps of a line's scores besides its reading: nothing (False), every class's
+# log-probability (True), or those of the listed class ids only, as columns in that order. A page's
+# full scores for an 18,710-class model take hundreds of MB; label spotting needs a few dozen
+# classes of them.
+KeepScores = bool | Sequence[int]
 
 
 def _softmax(logits: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
@@ -118,7 +125,7 @@ def decode_batch(
     lengths: Sequence[int] | npt.NDArray[np.integer[Any]],
     charset: Charset,
     *,
-    keep_scores: bool = False,
+    keep_scores: KeepScores = False,
     temperature: float = 1.0,
 ) -> list[Decoded]:
     """(T, N, C) logits of a padded batch → one Decoded per line, each cut to its own length.
@@ -128,16 +135,18 @@ def decode_batch(
     """
     if temperature <= 0:
         raise ValueError(f"temperature must be positive, got {temperature}")
+    columns = None if isinstance(keep_scores, bool) else np.asarray(keep_scores, dtype=np.intp)
     out = []
     for i, n in enumerate(lengths):
         line = logits[: int(n), i]
         decoded = greedy_decode(
             line / temperature if temperature != 1.0 else line, charset, is_logits=True
         )
-        if keep_scores:
-            z = line - line.max(axis=-1, keepdims=True)
-            scores = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
-            decoded = replace(decoded, log_probs=scores.astype(np.float32))
+        if keep_scores is not False:
+            top = line.max(axis=-1, keepdims=True)
+            norm = top + np.log(np.exp(line - top).sum(axis=-1, keepdims=True))
+            scores = (line if columns is None else line[:, columns]) - norm
+            decoded = replace(decoded, log_probs=np.ascontiguousarray(scores, dtype=np.float32))
         out.append(decoded)
     return out
 

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 import numpy.typing as npt
 
 from .charset import Charset
-from .ctc import Decoded
+from .ctc import Decoded, KeepScores
 
 
 class LineReader(Protocol):
@@ -25,7 +25,7 @@ class LineReader(Protocol):
     charset: Charset
 
     def recognize(
-        self, images: Sequence[npt.NDArray[Any]], *, keep_scores: bool = False
+        self, images: Sequence[npt.NDArray[Any]], *, keep_scores: KeepScores = False
     ) -> list[Decoded]: ...
 
     def recognize_one(self, image: npt.NDArray[Any]) -> Decoded: ...

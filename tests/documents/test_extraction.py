@@ -310,3 +310,11 @@ def test_a_garbled_label_is_still_found_by_its_ctc_scores():
     found = locate_fields([spec], [line], [(1000, 800)], encode=charset.encode)["payer_account"]
     assert found is not None and found.text == value
     assert found.box[0] > 0  # the label's part of the line is cut away
+
+    # What the pipeline keeps: the label characters' columns only, and an encoder onto them.
+    from processing.labels import spotting_scores
+
+    classes, encode = spotting_scores([label, "收款人账号"], charset)
+    few = OcrLine(0, line.box, garbled, 0.5, line.char_confidences, spans, log_probs[:, classes])
+    again = locate_fields([spec], [few], [(1000, 800)], encode=encode)["payer_account"]
+    assert again == found

@@ -265,3 +265,13 @@ def test_decode_batch_keeps_scores_only_when_asked():
     assert [d.log_probs.shape for d in scored] == [(6, 3), (4, 3)]
     assert np.exp(scored[0].log_probs).sum(axis=1) == pytest.approx(np.ones(6), rel=1e-5)
     assert [d.text for d in plain] == [d.text for d in scored]
+
+
+def test_decode_batch_keeps_just_the_columns_asked_for():
+    logits = np.random.default_rng(6).normal(0, 1, (6, 2, CHARSET.num_classes))
+    full = decode_batch(logits, [6, 4], CHARSET, keep_scores=True)
+    few = decode_batch(logits, [6, 4], CHARSET, keep_scores=[0, 2])
+    for a, b in zip(full, few, strict=True):
+        assert b.log_probs.shape == (a.log_probs.shape[0], 2)
+        np.testing.assert_allclose(b.log_probs, a.log_probs[:, [0, 2]], atol=1e-6)
+        assert (a.text, a.confidence) == (b.text, b.confidence)

@@ -16,7 +16,8 @@ import onnx
 import pytest
 import torch
 
-from recognition.engine.ctc import EMPTY, Decoded
+from processing.labels import spotting_scores
+from recognition.engine.ctc import EMPTY, Decoded, prefix_log_prob
 from recognition.engine.evaluate import read_labels
 from recognition.engine.ppocr.checkpoint import PPRecCheckpoint
 from recognition.engine.ppocr.convert import convert
@@ -124,6 +125,31 @@ def test_paddle_s_own_file_reads_the_same_texts(reader: OnnxLineReader, samples:
     assert [d.text for d in original.recognize(images)] == [
         d.text for d in reader.recognize(images)
     ]
+
+
+def test_a_page_keeps_only_the_score_columns_its_labels_need(
+    reader: OnnxLineReader, samples: Path
+) -> None:
+    lines = [
+        x for x in read_labels(samples / "real-zh" / "lines") if x.text.startswith("纳税人识别号")
+    ][:3]
+    images = [colour(x.path) for x in lines]
+    classes, encode = spotting_scores(["纳税人识别号", "价税合计（大写）"], reader.charset)
+    assert len(classes) == 1 + len(set("纳税人识别号价税合计()大写"))
+    full = reader.recognize(images, keep_scores=True)
+    few = reader.recognize(images, keep_scores=classes)
+    for a, b in zip(full, few, strict=True):
+        assert a.log_probs is not None and b.log_probs is not None
+        assert b.log_probs.shape == (len(a.log_probs), len(classes))
+        np.testing.assert_allclose(b.log_probs, a.log_probs[:, classes], atol=1e-5)
+        assert (a.text, a.confidence) == (b.text, b.confidence)
+        spotted = prefix_log_prob(b.log_probs, encode("纳税人识别号"))
+        assert spotted == pytest.approx(
+            prefix_log_prob(a.log_probs, reader.charset.encode("纳税人识别号")), abs=1e-4
+        )
+        assert spotted[0] > np.log(0.5)
+    with pytest.raises(KeyError):
+        encode("购买方")  # no label has these characters: spotting skips such a label
 
 
 BAD_IMAGES = {

@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..charset import Charset, fold
-from ..ctc import Decoded, decode_batch
+from ..ctc import Decoded, KeepScores, decode_batch
 from .info import Output
 
 _TINY = np.float32(1e-30)
@@ -60,7 +60,7 @@ def decode_lines(
     charset: Charset,
     *,
     temperature: float = 1.0,
-    keep_scores: bool = False,
+    keep_scores: KeepScores = False,
     fold_output: bool = True,
 ) -> list[Decoded]:
     """(T, N, C) logits of a padded batch → one Decoded per line, cut to its own frames."""

@@ -20,7 +20,7 @@ import numpy.typing as npt
 import onnxruntime as ort
 
 from ..charset import Charset
-from ..ctc import EMPTY, Decoded
+from ..ctc import EMPTY, Decoded, KeepScores
 from ..files import file_sha256
 from ..preprocess import ImageError, LineArray
 from .decode import as_logits, decode_lines
@@ -86,9 +86,9 @@ class OnnxLineReader:
         return self.info.temperature
 
     def recognize(
-        self, images: Sequence[npt.NDArray[Any]], *, keep_scores: bool = False
+        self, images: Sequence[npt.NDArray[Any]], *, keep_scores: KeepScores = False
     ) -> list[Decoded]:
-        """One Decoded per image, in input order (with its log-probabilities if ``keep_scores``).
+        """One Decoded per image, in input order, with the scores ``keep_scores`` asks for.
 
         An image that cannot be read (empty, 1×1, not an image array) yields ``Decoded("", 0.0)``
         and a log line instead of an exception, so one bad crop never fails a whole document.
@@ -117,7 +117,7 @@ class OnnxLineReader:
     def recognize_one(self, image: npt.NDArray[Any]) -> Decoded:
         return self.recognize([image])[0]
 
-    def _run(self, lines: list[LineArray], width: int, keep_scores: bool) -> list[Decoded]:
+    def _run(self, lines: list[LineArray], width: int, keep_scores: KeepScores) -> list[Decoded]:
         (scores,) = self.session.run(None, {self._input: pad_batch(lines, width)})
         logits = as_logits(np.asarray(scores, dtype=np.float32), self.info.output)
         if self.info.layout == "NTC":
