@@ -15,7 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from .env import env_bool, env_float, env_int, env_list, env_str
+from .env import env_bool, env_choice, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("OCR_VAR_DIR", str(BASE_DIR / "var")))
@@ -285,9 +285,11 @@ OCR_HELDOUT_LINES = env_int("OCR_HELDOUT_LINES", 1000, minimum=10)
 OCR_GATE_REAL_LINES = env_str("OCR_GATE_REAL_LINES", "")
 # Which model re-reads numeric fields from their value box: "general" (PP-OCRv6) or "numeric"
 # (our CRNN; better on synthetic bills only; recognition/weights/MODEL_CARD.md).
-OCR_NUMERIC_FIELDS_MODEL = env_str("OCR_NUMERIC_FIELDS_MODEL", "general")
-if OCR_NUMERIC_FIELDS_MODEL not in ("general", "numeric"):
-    raise ImproperlyConfigured("OCR_NUMERIC_FIELDS_MODEL is general or numeric")
+OCR_NUMERIC_FIELDS_MODEL = env_choice("OCR_NUMERIC_FIELDS_MODEL", ("general", "numeric"))
+# Page lines are read first by this fast model (PP-OCRv6 tiny; "" for none); a line it reads
+# under the confidence below goes to the general model (recognition.engine.ppocr.cascade).
+OCR_FAST_READER = env_str("OCR_FAST_READER", str(OCR_WEIGHTS_DIR / "ppocr-v6-tiny.onnx"))
+OCR_FAST_READER_MIN_CONFIDENCE = env_float("OCR_FAST_READER_MIN_CONFIDENCE", 0.98)
 # A worker whose model cannot be loaded gives its task back after this pause (seconds).
 OCR_MODEL_RETRY_S = env_float("OCR_MODEL_RETRY_S", 30.0)
 OCR_DEFAULT_THRESHOLD = env_float("OCR_DEFAULT_THRESHOLD", 0.90)
@@ -383,9 +385,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Logs are in UTC in every process (web and workers alike), whatever TIME_ZONE shows users.
-LOG_FORMAT = env_str("LOG_FORMAT", "plain")  # plain | json (one JSON object per line)
-if LOG_FORMAT not in ("plain", "json"):
-    raise ImproperlyConfigured("LOG_FORMAT is plain or json")
+LOG_FORMAT = env_choice("LOG_FORMAT", ("plain", "json"))  # json: one JSON object per line
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

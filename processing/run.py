@@ -106,7 +106,7 @@ def process_document(document_id: int) -> str:
         result = recognize_document(
             images,
             spec_inputs(document),
-            general=general,
+            general=loader.page_reader(general),
             numeric=numeric,
             layout=document.document_type.layout or None,
             find=finder,

@@ -17,6 +17,7 @@ import numpy.typing as npt
 from django.conf import settings
 
 from .engine.lines import LineBox, find_lines
+from .engine.ppocr.cascade import CascadeReader
 from .engine.ppocr.detect import TextDetector, hybrid
 from .engine.ppocr.source import DETECTOR, SourceError, find_model
 from .engine.readers import LineReader, open_reader
@@ -28,6 +29,8 @@ log = logging.getLogger(__name__)
 _cache: dict[str, LineReader] = {}  # by the model file's sha256
 _lock = threading.Lock()
 _reported: set[str] = set()
+_fast: dict[str, LineReader | None] = {}  # by OCR_FAST_READER: None when it cannot be loaded
+_cascades: dict[tuple[str, str, float], LineReader] = {}
 
 
 def active_predictor(kind: str) -> tuple[LineReader, ModelVersion]:
@@ -96,3 +99,32 @@ def line_finder(name: str) -> LineFinder:
     if name == "hybrid":
         return lambda page: hybrid(detector.find_lines(page), find_lines(page))
     raise ValueError(f"unknown line finder {name!r}")
+
+
+def page_reader(general: LineReader) -> LineReader:
+    """What reads a page's lines: the fast model (``OCR_FAST_READER``) in front of ``general``,
+    which reads again every line the fast one is unsure of (``ppocr.cascade``); ``general``
+    alone when no fast model is set, or it cannot be loaded (logged once: slower, never worse)."""
+    path = settings.OCR_FAST_READER
+    if not path:
+        return general
+    key = (path, general.sha256, settings.OCR_FAST_READER_MIN_CONFIDENCE)
+    with _lock:
+        if path not in _fast:
+            try:
+                _fast[path] = open_reader(path, threads=settings.OCR_TORCH_THREADS)
+            except Exception as exc:  # a missing or damaged file: read with general alone
+                log.warning(
+                    "the fast line reader %s cannot be loaded (%s: %s); page lines "
+                    "are read by the general model alone",
+                    path,
+                    type(exc).__name__,
+                    exc,
+                )
+                _fast[path] = None
+        fast = _fast[path]
+        if fast is None:
+            return general
+        if key not in _cascades:
+            _cascades[key] = CascadeReader(fast, general, key[2])
+        return _cascades[key]

