@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/line_recall.py [--finder opencv|detector|hybrid|both|all]
         [--samples ../shared/samples] [--sets real,real-zh] [--json OUT] [--markdown OUT]
-        [--threads 1]
+        [--threads 1] [--photo] [--synthetic N] [--detector-settings]
 
 Finders: ``opencv`` is ``lines.find_lines``; ``detector`` PaddleOCR's PP-OCRv6 small text detector
 from the pinned rapidocr wheel (``ppocr.detect.TextDetector``); ``hybrid`` the detector's boxes
@@ -12,6 +12,12 @@ plus the OpenCV boxes where it found nothing (``ppocr.detect.hybrid``, both find
 ``--photo`` also scores each set's pages made to look like phone photos (a seeded perspective
 tilt, 3° rotation, a dark table around the page, uneven light, blur, JPEG quality 50; truth
 boxes moved with the page), as ``SET+photo``: the sample sets hold scans and rendered PDFs only.
+
+``--synthetic N`` adds the set ``synthetic``: N demo bills of each demo type (``demo.render``,
+seeds from 9000, degraded as the demo does), their truth the boxes the renderer drew. It is the
+validation set for choices: ``--detector-settings`` runs the detector once per standard setting
+of ``STANDARD_SETTINGS`` and scores each, so a setting is chosen on rendered pages and the
+sample sets only measure the choice (their pages must never tune anything).
 
 Recall is the share of ground-truth line boxes matched by a found box, precision the share of
 found boxes that match one; the pairing is greedy, best IoU first (lines.match_boxes). Time is
@@ -29,7 +35,7 @@ import sys
 import time
 import zlib
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,16 +46,39 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 from recognition.engine.lines import LineBox, find_lines, match_boxes, quad_to_box  # noqa: E402
-from recognition.engine.ppocr.detect import TextDetector, hybrid  # noqa: E402
+from recognition.engine.ppocr.detect import (  # noqa: E402
+    DEFAULT,
+    TextDetector,
+    hybrid,
+)
 from recognition.engine.ppocr.source import DETECTOR, find_model  # noqa: E402
 
 SETS = ("real", "real-zh")
 FINDERS = ("opencv", "detector", "hybrid")
 CHOICES = {**{f: (f,) for f in FINDERS}, "both": FINDERS[:2], "all": FINDERS}
 Finder = Callable[[Any], list[LineBox]]
+SYNTHETIC_SEED = 9000
+# Published pre- and postprocessing of PP-OCR detectors (see DetectorSettings), and our one knob.
+STANDARD_SETTINGS = {
+    "default": DEFAULT,
+    "paddle-max960": replace(DEFAULT, min_side=0, max_side=960),
+    "page-as-is": replace(DEFAULT, min_side=0, max_side=100_000),
+    "imagenet-max960": replace(
+        DEFAULT,
+        min_side=0,
+        max_side=960,
+        mean=(0.406, 0.456, 0.485),
+        std=(0.225, 0.224, 0.229),
+    ),
+    "rapidocr-post": replace(DEFAULT, box_thresh=0.5, unclip_ratio=1.6, dilate=True),
+    "merge-gap-1": replace(DEFAULT, merge_gap=1.0),  # ours: boxes of one line joined
+}
 
 
-def pages(folder: Path, photo: bool = False) -> list[tuple[str, Any, list]]:
+def pages(folder: Path | int, photo: bool = False) -> list[tuple[str, Any, list]]:
+    """A sample set's pages (a folder) or that many rendered bills of each demo type (an int)."""
+    if isinstance(folder, int):
+        return synthetic_pages(folder, photo)
     out = []
     for meta in sorted((folder / "docs").glob("*.json")):
         image_path = next(p for p in meta.parent.glob(meta.stem + ".*") if p.suffix != ".json")
@@ -58,6 +87,21 @@ def pages(folder: Path, photo: bool = False) -> list[tuple[str, Any, list]]:
         if photo:
             image, quads = photo_like(image, quads, zlib.crc32(meta.stem.encode()))
         out.append((meta.stem, image, [quad_to_box(q) for q in quads]))
+    return out
+
+
+def synthetic_pages(per_type: int, photo: bool = False) -> list[tuple[str, Any, list]]:
+    from demo.render import render_bill
+
+    out = []
+    for code in ("bank_slip", "loan_application", "vat_invoice"):
+        for seed in range(SYNTHETIC_SEED, SYNTHETIC_SEED + per_type):
+            bill = render_bill(code, seed)
+            image = cv2.cvtColor(np.asarray(bill.image.convert("RGB")), cv2.COLOR_RGB2BGR)
+            quads = [[x0, y0, x1, y0, x1, y1, x0, y1] for _, (x0, y0, x1, y1) in bill.lines]
+            if photo:
+                image, quads = photo_like(image, quads, seed)
+            out.append((f"{code}-{seed}", image, [quad_to_box(q) for q in quads]))
     return out
 
 
@@ -89,7 +133,7 @@ def timed(finder: Finder, image: Any) -> tuple[list[LineBox], float, float]:
 
 
 def measure(
-    folder: Path, finders: dict[str, Finder], names: tuple[str, ...], photo: bool = False
+    folder: Path | int, finders: dict[str, Finder], names: tuple[str, ...], photo: bool = False
 ) -> dict[str, dict]:
     """Every named finder on every page of a sample set; hybrid reuses the other two's boxes
     (``finders`` holds the finders that run: those named, both for hybrid)."""
@@ -156,7 +200,8 @@ def print_table(name: str, result: dict) -> None:
 
 def markdown(results: dict[str, dict[str, dict]], settings: dict) -> str:
     lines = [
-        "# Line finding on the shared sample pages",
+        "# Line finding against truth boxes"
+        + (" (detector settings)" if "default" in results else ""),
         "",
         "Recall and precision at IoU ≥ 0.5, one-to-one (`lines.match_boxes`); seconds per page of",
         f"line finding alone on {settings['threads']} thread(s), wall clock and CPU. Made by",
@@ -175,9 +220,9 @@ def markdown(results: dict[str, dict[str, dict]], settings: dict) -> str:
     lines += [
         "",
         "opencv: `lines.find_lines`; detector: PP-OCRv6 small det from the pinned rapidocr wheel,",
-        "`ppocr.detect.DEFAULT` settings (chosen among standard PaddleOCR/rapidocr settings on",
-        "`real` and `real-zh`, see `DetectorSettings`); hybrid: detector boxes plus OpenCV boxes",
-        "where the detector found nothing (`ppocr.detect.hybrid`), both finders' time.",
+        "`ppocr.detect.DEFAULT` settings (chosen among standard settings on rendered demo bills,",
+        "see `DetectorSettings` and detector-settings.md); hybrid: detector boxes plus OpenCV",
+        "boxes where the detector found nothing (`ppocr.detect.hybrid`), both finders' time.",
         "`SET+photo`: the same pages made photo-like by this script (`photo_like`). Ground truth",
         "conventions cap what any line finder scores: SROIE splits printed lines at single",
         "spaces (label | value, tax code | price), the e-invoice text layer joins widely spaced",
@@ -198,19 +243,32 @@ def main() -> None:
     parser.add_argument("--markdown", type=Path, help="also write a summary table here")
     parser.add_argument("--threads", type=int, default=1, help="OpenCV and ONNX threads")
     parser.add_argument("--photo", action="store_true", help="also photo-like copies of the sets")
+    parser.add_argument("--synthetic", type=int, default=0, help="rendered bills per demo type")
+    parser.add_argument(
+        "--detector-settings", action="store_true", help="the detector in each standard setting"
+    )
     args = parser.parse_args()
     cv2.setNumThreads(args.threads)
-    names = CHOICES[args.finder]
-    needed = set(FINDERS[:2]) if "hybrid" in names else set(names)
-    finders: dict[str, Finder] = {"opencv": find_lines} if "opencv" in needed else {}
     detector = None
-    if "detector" in needed:
-        detector = TextDetector(find_model(DETECTOR).path, threads=args.threads)
-        finders["detector"] = detector.find_lines
+    if args.detector_settings:
+        path = find_model(DETECTOR).path
+        names: tuple[str, ...] = tuple(STANDARD_SETTINGS)
+        finders: dict[str, Finder] = {
+            name: TextDetector(path, threads=args.threads, settings=s).find_lines
+            for name, s in STANDARD_SETTINGS.items()
+        }
+    else:
+        names = CHOICES[args.finder]
+        needed = set(FINDERS[:2]) if "hybrid" in names else set(names)
+        finders = {"opencv": find_lines} if "opencv" in needed else {}
+        if "detector" in needed:
+            detector = TextDetector(find_model(DETECTOR).path, threads=args.threads)
+            finders["detector"] = detector.find_lines
     results: dict[str, dict[str, dict]] = {name: {} for name in names}
-    for set_name in args.sets.split(","):
-        folder = args.samples / set_name
-        if not (folder / "docs").is_dir():
+    chosen: list[tuple[str, Path | int]] = [("synthetic", args.synthetic)] if args.synthetic else []
+    chosen += [(name, args.samples / name) for name in args.sets.split(",") if name]
+    for set_name, folder in chosen:
+        if isinstance(folder, Path) and not (folder / "docs").is_dir():
             print(f"{folder}: not found, skipped")
             continue
         for photo in (False, True) if args.photo else (False,):
@@ -234,6 +292,8 @@ def main() -> None:
     }
     if detector is not None:
         settings["detector"] = {"model": DETECTOR, **asdict(detector.settings)}
+    if args.detector_settings:
+        settings["detector"] = {n: asdict(s) for n, s in STANDARD_SETTINGS.items()}
     if args.json_out:
         args.json_out.write_text(json.dumps({**results, "settings": settings}, indent=2) + "\n")
     if args.markdown:

@@ -51,12 +51,13 @@ class DetectorSettings:
     0.5. Postprocessing with PaddleOCR's DBPostProcess defaults (thresh 0.3, box_thresh 0.6,
     unclip 1.5, no dilation), not rapidocr's (box_thresh 0.5, unclip 1.6, a 2×2 dilation).
 
-    Chosen between these standard settings on the shared sample pages with bench/line_recall.py
-    (recall at IoU ≥ 0.5; receipts / e-invoices, before vertical splitting): rapidocr's
-    preprocessing 0.888 / 0.820, PaddleOCR's old ``max 960`` resize 0.840 / 0.881, the page as
-    it is (PaddleOCR 3) 0.898 / 0.820 at up to twice the time; ImageNet mean and std (PaddleOCR's
-    det config) 0.834 / 0.820 at max 960, against 0.840 / 0.881 with 0.5; rapidocr's
-    postprocessing 0.853 / 0.825.
+    Chosen between these standard settings on rendered demo bills, never on the sample pages
+    (``bench/line_recall.py --detector-settings --synthetic 10 --photo``; recall at IoU ≥ 0.5 on
+    30 pages / their photo-like copies; bench/results/detector-settings.md): these 0.779 / 0.812,
+    rapidocr's postprocessing 0.715 / 0.770, PaddleOCR's old ``max 960`` resize 0.609 / 0.648,
+    ImageNet mean and std at max 960 0.604 / 0.627; the page as it is (PaddleOCR 3) scores the
+    same as these on pages already within 736–2000 px. The sample pages only measure the choice
+    (bench/results/line-recall.md).
     """
 
     min_side: int = 736  # shorter side raised to at least this (0: never enlarged)
@@ -70,8 +71,8 @@ class DetectorSettings:
     max_candidates: int = 1000
     min_size: int = 3  # regions thinner than this (in map pixels) are dropped
     # Join boxes of one printed line whose gap is under this many line heights (0: never). The
-    # detector cuts a line at wide spaces, as the sample sets' annotators do: joining at one
-    # height lost 5 points of recall on both sets (bench/line_recall.py), so it stays off.
+    # detector cuts a line at wide spaces: joining at one height lost 16–29 points of recall on
+    # the rendered bills (bench/results/detector-settings.md), so it stays off.
     merge_gap: float = 0.0
     # Cut vertical text (a column at least VERTICAL_RATIO times taller than wide, as wide as a
     # line is high) into one box per character: the recogniser reads horizontal lines only.
