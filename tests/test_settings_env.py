@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 PROBE = (
     "import json, django; django.setup(); from django.conf import settings as s; "
@@ -76,3 +78,17 @@ def test_a_new_shell_finds_the_key_run_app_keeps(tmp_path):
     )
     key = _last_line(probe, tmp_path, ("DJANGO_SECRET_KEY",), DJANGO_DEBUG="0")
     assert key == "kept-by-run-app-" + "k" * 40
+
+
+def test_a_setting_with_choices_refuses_anything_else(monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from ocr_review.env import env_choice
+
+    monkeypatch.delenv("OCR_PROBE_CHOICE", raising=False)
+    assert env_choice("OCR_PROBE_CHOICE", ("general", "numeric")) == "general"
+    monkeypatch.setenv("OCR_PROBE_CHOICE", "numeric")
+    assert env_choice("OCR_PROBE_CHOICE", ("general", "numeric")) == "numeric"
+    monkeypatch.setenv("OCR_PROBE_CHOICE", "Numeric")
+    with pytest.raises(ImproperlyConfigured, match="OCR_PROBE_CHOICE='Numeric': use one of"):
+        env_choice("OCR_PROBE_CHOICE", ("general", "numeric"))
