@@ -43,9 +43,15 @@ class ModelVersionRefSerializer(serializers.Serializer):
 
 
 class UsedModelSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = serializers.IntegerField(
+        allow_null=True, help_text="The model version; null for the fast first reader."
+    )
     name = serializers.CharField()
     sha256 = serializers.CharField()
+    min_confidence = serializers.FloatField(
+        required=False,
+        help_text="Fast first reader only: lines it read under this went to the general model.",
+    )
 
 
 class ReasonSerializer(serializers.Serializer):
@@ -176,7 +182,9 @@ class DocumentSerializer(DocumentSummarySerializer):
     model_versions = serializers.DictField(
         child=UsedModelSerializer(),
         read_only=True,
-        help_text='Models that read the document, by kind: {"general": {...}, "numeric": {...}}.',
+        help_text='Models that read the document, by kind: {"general": {...}, "numeric": {...}, '
+        '"fast": {...}}; "fast" read the page lines first (those under its min_confidence were '
+        "read again by the general model).",
     )
     timings = serializers.DictField(
         child=serializers.FloatField(), read_only=True, help_text="Seconds spent per stage."

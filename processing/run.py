@@ -82,6 +82,7 @@ def process_document(document_id: int) -> str:
     try:
         general, general_version = loader.active_predictor("general")
         numeric, numeric_version = loader.active_predictor(settings.OCR_NUMERIC_FIELDS_MODEL)
+        page_reader = loader.page_reader(general)  # the fast reader in front, if there is one
         choice = (
             Document.objects.filter(pk=document_id)
             .values_list("document_type__line_finder", flat=True)
@@ -111,7 +112,7 @@ def process_document(document_id: int) -> str:
         result = recognize_document(
             images,
             spec_inputs(document),
-            general=loader.page_reader(general),
+            general=page_reader,
             numeric=numeric,
             layout=document.document_type.layout or None,
             find=finder,
@@ -132,6 +133,8 @@ def process_document(document_id: int) -> str:
             enqueue_recognition(document.pk)
         return "error"
     versions = {"general": general_version, "numeric": numeric_version}
-    store_result(document, result, versions, render_s=render_s)
+    store_result(
+        document, result, versions, render_s=render_s, other_models=loader.used_models(page_reader)
+    )
     transitions.finish_processing(document, seconds=time.perf_counter() - started)
     return "done"

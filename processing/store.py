@@ -62,9 +62,13 @@ def store_result(
     versions: Mapping[str, ModelVersion],
     *,
     render_s: float,
+    other_models: Mapping[str, dict[str, Any]] | None = None,
 ) -> dict[str, int]:
     """Store ``result`` for ``document``; returns how many fields were created, read again, kept
-    (human decision), left alone (leased) and drawn for a blind second check."""
+    (human decision), left alone (leased) and drawn for a blind second check.
+
+    ``other_models`` joins ``Document.model_versions`` beside the registered versions: readers
+    that have no version row (the fast first reader, ``recognition.loader.used_models``)."""
     specs = {s.key: s for s in document.document_type.fields.all()}
     page_files = [_page_file(page.image) for page in result.pages]
     now = timezone.now()
@@ -134,7 +138,10 @@ def store_result(
         Document.objects.filter(pk=document.pk).update(
             page_count=len(pages),
             model_versions={
-                k: {"id": v.pk, "sha256": v.sha256, "name": v.name} for k, v in versions.items()
+                **{
+                    k: {"id": v.pk, "sha256": v.sha256, "name": v.name} for k, v in versions.items()
+                },
+                **(other_models or {}),
             },
             timings={**result.timings, "render_s": round(render_s, 3)},
         )

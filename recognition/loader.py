@@ -128,3 +128,19 @@ def page_reader(general: LineReader) -> LineReader:
         if key not in _cascades:
             _cascades[key] = CascadeReader(fast, general, key[2])
         return _cascades[key]
+
+
+def used_models(page: LineReader) -> dict[str, dict[str, Any]]:
+    """What ``Document.model_versions`` records of a page reader beyond the registered versions:
+    the fast first reader (no version row: ``id`` is None) and its threshold."""
+    if not isinstance(page, CascadeReader):
+        return {}
+    info = getattr(page.fast, "info", None)
+    return {
+        "fast": {
+            "id": None,
+            "name": info.architecture if info is not None else "fast",
+            "sha256": page.fast.sha256,
+            "min_confidence": page.threshold,
+        }
+    }

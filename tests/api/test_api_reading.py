@@ -32,7 +32,15 @@ def slip(api_client, demo_types):
         api_client=api_client.client,
         external_id="loan-7",
         page_count=1,
-        model_versions={"numeric": {"id": version.pk, "name": version.name, "sha256": "ab" * 32}},
+        model_versions={
+            "numeric": {"id": version.pk, "name": version.name, "sha256": "ab" * 32},
+            "fast": {
+                "id": None,
+                "name": "PP-OCRv6_rec_tiny",
+                "sha256": "cd" * 32,
+                "min_confidence": 0.98,
+            },
+        },
         timings={"render_s": 0.2, "read_s": 1.5},
     )
     return doc
@@ -53,6 +61,12 @@ def test_document_shows_status_pages_fields_models_and_timings(api, slip):
     assert body["external_id"] == "loan-7"
     assert body["timings"] == {"render_s": 0.2, "read_s": 1.5}
     assert body["model_versions"]["numeric"]["name"] == "shipped-abc"
+    assert body["model_versions"]["fast"] == {
+        "id": None,
+        "name": "PP-OCRv6_rec_tiny",
+        "sha256": "cd" * 32,
+        "min_confidence": 0.98,
+    }
     assert body["pages"] == [
         {
             "index": 0,

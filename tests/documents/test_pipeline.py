@@ -12,6 +12,7 @@ from demo.render import bills_to_pdf, render_bill
 from documents import services
 from documents.models import Document, Event, Field, Page, TextLine
 from processing.run import process_document
+from recognition.engine.files import file_sha256
 from recognition.engine.metrics import comparable
 
 
@@ -53,6 +54,11 @@ def test_uploaded_bill_gets_pages_lines_and_routed_fields(
     anchored = [k for k, s in specs.items() if not s.region]
     read = sum(comparable(fields[k].value) == comparable(bill.truth[k]) for k in anchored)
     assert read / len(anchored) >= LABEL_ANCHORED_FLOOR
+    # Page lines were read by the fast reader first; the document says which and at what bar.
+    fast = doc.model_versions["fast"]
+    assert fast["id"] is None and fast["min_confidence"] == settings.OCR_FAST_READER_MIN_CONFIDENCE
+    assert fast["sha256"] == file_sha256(settings.OCR_FAST_READER)
+    assert doc.model_versions["general"]["id"] == fields[anchored[0]].model_version_id
 
 
 def test_rerun_replaces_fields_and_lines_instead_of_adding(

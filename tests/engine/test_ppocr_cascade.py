@@ -160,6 +160,15 @@ def test_the_pipeline_reads_pages_through_the_cascade_and_falls_back_without_it(
     reader = loader.page_reader(general)
     assert isinstance(reader, CascadeReader) and reader.accurate is general
     assert loader.page_reader(general) is reader  # built once per process
+    assert loader.used_models(reader) == {
+        "fast": {
+            "id": None,
+            "name": TINY,
+            "sha256": reader.fast.sha256,
+            "min_confidence": settings.OCR_FAST_READER_MIN_CONFIDENCE,
+        }
+    }
+    assert loader.used_models(general) == {}
     settings.OCR_FAST_READER = ""
     assert loader.page_reader(general) is general
     settings.OCR_FAST_READER = str(tmp_path / "missing.onnx")
