@@ -28,7 +28,10 @@ def confidences(
 ) -> npt.NDArray[np.float64]:
     """Line confidence of each (T, C) log-probability matrix at ``temperature``."""
     return np.array(
-        [greedy_decode(lp / temperature, charset, is_logits=True).confidence for lp in log_probs],
+        [
+            greedy_decode(lp, charset, is_logits=True, temperature=temperature).confidence
+            for lp in log_probs
+        ],
         dtype=np.float64,
     )
 

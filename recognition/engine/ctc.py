@@ -34,15 +34,12 @@ EMPTY = Decoded("", 0.0, ())
 KeepScores = bool | Sequence[int]
 
 
-def _softmax(logits: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-    z: npt.NDArray[np.float32] = logits - logits.max(axis=-1, keepdims=True)
-    e = np.exp(z)
-    probs: npt.NDArray[np.float32] = e / e.sum(axis=-1, keepdims=True)
-    return probs
-
-
 def greedy_decode(
-    log_probs: npt.NDArray[np.floating[Any]], charset: Charset, *, is_logits: bool = False
+    log_probs: npt.NDArray[np.floating[Any]],
+    charset: Charset,
+    *,
+    is_logits: bool = False,
+    temperature: float = 1.0,
 ) -> Decoded:
     """Best-path decoding of one line: (T, C) log-probabilities (or logits) → text and confidence.
 
@@ -61,17 +58,30 @@ def greedy_decode(
       has mass (a character that may have been dropped or inserted) lowers the confidence.
     * An all-blank line scores by its blank frames alone; an empty input (T = 0) decodes to ""
       with confidence 0.
+
+    ``temperature`` (logits only; > 1 softens) rescales the probabilities, not the path.
     """
-    probs = np.asarray(log_probs, dtype=np.float32)
-    if probs.ndim != 2:
-        raise ValueError(f"expected (T, C) scores, got shape {probs.shape}")
-    if probs.shape[0] == 0:
+    scores = np.asarray(log_probs, dtype=np.float32)
+    if scores.ndim != 2:
+        raise ValueError(f"expected (T, C) scores, got shape {scores.shape}")
+    if scores.shape[0] == 0:
         return EMPTY
-    if probs.shape[1] != charset.num_classes:
-        raise ValueError(f"model has {probs.shape[1]} classes, charset {charset.num_classes}")
-    probs = _softmax(probs) if is_logits else np.exp(probs)
-    best = probs.argmax(axis=1)
-    best_p = probs[np.arange(len(best)), best]
+    if scores.shape[1] != charset.num_classes:
+        raise ValueError(f"model has {scores.shape[1]} classes, charset {charset.num_classes}")
+    best = scores.argmax(axis=1)
+    frames = np.arange(len(best))
+    # One (T, C) buffer, never normalised as a whole: only the best class of each frame and the
+    # strongest other class of each blank frame need their probability (18,710 classes a frame).
+    if is_logits:
+        mass = np.subtract(scores, scores[frames, best][:, None], dtype=np.float32)
+        if temperature != 1.0:
+            mass *= np.float32(1.0 / temperature)
+        np.exp(mass, out=mass)
+        total = mass.sum(axis=1)
+    else:
+        mass = np.exp(scores)
+        total = np.ones(len(best), dtype=np.float32)
+    best_p = mass[frames, best] / total
     chars: list[str] = []
     classes: list[int] = []
     confs: list[float] = []
@@ -93,18 +103,18 @@ def greedy_decode(
     line = min(confs) if confs else 1.0
     blank_frames = np.nonzero(best == BLANK)[0]
     if len(blank_frames):
-        others = probs[blank_frames].copy()
-        rows = np.arange(len(blank_frames))
-        others[rows, emitted_before[blank_frames]] = 0.0
-        others[rows, _next_emitted(best)[blank_frames]] = 0.0
-        others[:, BLANK] = 0.0
+        # The buffer is ours: clear, in the blank frames, the classes that do not count.
+        mass[blank_frames, emitted_before[blank_frames]] = 0.0
+        mass[blank_frames, _next_emitted(best)[blank_frames]] = 0.0
+        mass[:, BLANK] = 0.0
+        others = mass.max(axis=1)[blank_frames] / total[blank_frames]
         line = min(line, float(1.0 - others.max()))
-    frames = float(len(best))
+    count = float(len(best))
     return Decoded(
         "".join(chars),
         max(0.0, line),
         tuple(float(c) for c in confs),
-        tuple((a / frames, b / frames) for a, b in spans),
+        tuple((a / count, b / count) for a, b in spans),
     )
 
 
@@ -139,9 +149,7 @@ def decode_batch(
     out = []
     for i, n in enumerate(lengths):
         line = logits[: int(n), i]
-        decoded = greedy_decode(
-            line / temperature if temperature != 1.0 else line, charset, is_logits=True
-        )
+        decoded = greedy_decode(line, charset, is_logits=True, temperature=temperature)
         if keep_scores is not False:
             top = line.max(axis=-1, keepdims=True)
             norm = top + np.log(np.exp(line - top).sum(axis=-1, keepdims=True))
