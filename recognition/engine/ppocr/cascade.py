@@ -4,7 +4,7 @@ fast one is unsure of.
 PP-OCRv6 tiny reads a line in about a quarter of the CPU time of our fine-tuned PP-OCRv6 small,
 and where it is confident it is about as often right (bench/results/speed-options.md: at 0.98 it
 keeps about half the lines, losing 0.1 % of exact lines on the calibration split and the held-out
-set, none on the real ones, for 14–20 % less CPU per line). The accurate model's reading replaces
+set, none on the real ones, for 16–20 % less CPU per line). The accurate model's reading replaces
 every line the fast one read under ``threshold``.
 
 A line the fast model keeps carries the fast model's confidence (at least ``threshold``) and, when
