@@ -286,13 +286,15 @@ OCR_GATE_REAL_LINES = env_str("OCR_GATE_REAL_LINES", "")
 # Which model re-reads numeric fields from their value box: "general" (PP-OCRv6) or "numeric"
 # (our CRNN; better on synthetic bills only; recognition/weights/MODEL_CARD.md).
 OCR_NUMERIC_FIELDS_MODEL = env_choice("OCR_NUMERIC_FIELDS_MODEL", ("general", "numeric"))
-# Page lines are read first by this fast model (PP-OCRv6 tiny; "" for none); a line it reads
-# under the confidence below goes to the general model (recognition.engine.ppocr.cascade).
+# Page lines are read first by this fast model ("": none), those under the confidence below
+# again by the general model (recognition.engine.ppocr.cascade).
 OCR_FAST_READER = env_str("OCR_FAST_READER", str(OCR_WEIGHTS_DIR / "ppocr-v6-tiny.onnx"))
-OCR_FAST_READER_MIN_CONFIDENCE = env_float("OCR_FAST_READER_MIN_CONFIDENCE", 0.98)
+OCR_FAST_READER_MIN_CONFIDENCE = env_float(
+    "OCR_FAST_READER_MIN_CONFIDENCE", 0.98, minimum=0.01, maximum=1
+)
 # A worker whose model cannot be loaded gives its task back after this pause (seconds).
 OCR_MODEL_RETRY_S = env_float("OCR_MODEL_RETRY_S", 30.0)
-OCR_DEFAULT_THRESHOLD = env_float("OCR_DEFAULT_THRESHOLD", 0.90)
+OCR_DEFAULT_THRESHOLD = env_float("OCR_DEFAULT_THRESHOLD", 0.90, minimum=0, maximum=1)
 
 # -- review ------------------------------------------------------------------------------------
 REVIEW_LEASE_S = env_int("REVIEW_LEASE_S", 180, minimum=10)

@@ -92,3 +92,15 @@ def test_a_setting_with_choices_refuses_anything_else(monkeypatch):
     monkeypatch.setenv("OCR_PROBE_CHOICE", "Numeric")
     with pytest.raises(ImproperlyConfigured, match="OCR_PROBE_CHOICE='Numeric': use one of"):
         env_choice("OCR_PROBE_CHOICE", ("general", "numeric"))
+
+
+def test_a_bounded_number_outside_its_range_is_refused(monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from ocr_review.env import env_float
+
+    monkeypatch.setenv("OCR_PROBE_SHARE", "0.5")
+    assert env_float("OCR_PROBE_SHARE", 0.9, minimum=0, maximum=1) == 0.5
+    monkeypatch.setenv("OCR_PROBE_SHARE", "98")
+    with pytest.raises(ImproperlyConfigured, match="OCR_PROBE_SHARE=98 is outside 0 to 1"):
+        env_float("OCR_PROBE_SHARE", 0.9, minimum=0, maximum=1)
