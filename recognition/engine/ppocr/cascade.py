@@ -53,36 +53,36 @@ class CascadeReader:
         """
         if keep_scores is True:
             return self.accurate.recognize(images, keep_scores=True)
-        columns = None if keep_scores is False else np.asarray(keep_scores, dtype=np.intp)
-        fast_columns: list[int] | bool = False
-        if columns is not None:
-            mapped = self._to_fast[columns]
-            fast_columns = sorted({int(c) for c in mapped if c >= 0})
-        out = self.fast.recognize(images, keep_scores=fast_columns)
+        fast_keep: KeepScores = False
+        if keep_scores is not False:
+            wanted = self._to_fast[np.asarray(keep_scores, dtype=np.intp)]  # -1: tiny lacks it
+            fast_keep = sorted({int(c) for c in wanted if c >= 0})
+            # Where each asked-for column sits among the fast model's kept ones (-1: nowhere).
+            position = {c: k for k, c in enumerate(fast_keep)}
+            at = np.array([position.get(int(c), -1) for c in wanted], dtype=np.intp)
+        out = self.fast.recognize(images, keep_scores=fast_keep)
         again = [i for i, d in enumerate(out) if d.confidence < self.threshold]
+        if keep_scores is not False:
+            read_again = set(again)
+            for i, decoded in enumerate(out):
+                if i not in read_again:
+                    out[i] = self._on_accurate_columns(decoded, at)
         if again:
             second = self.accurate.recognize([images[i] for i in again], keep_scores=keep_scores)
             for i, decoded in zip(again, second, strict=True):
                 out[i] = decoded
-        if columns is not None:
-            kept = set(range(len(out))) - set(again)
-            for i in kept:
-                out[i] = self._mapped_scores(out[i], columns, fast_columns)  # type: ignore[arg-type]
         return out
 
     def recognize_one(self, image: npt.NDArray[Any]) -> Decoded:
         return self.recognize([image])[0]
 
-    def _mapped_scores(
-        self, decoded: Decoded, columns: npt.NDArray[np.intp], fast_columns: list[int]
-    ) -> Decoded:
+    @staticmethod
+    def _on_accurate_columns(decoded: Decoded, at: npt.NDArray[np.intp]) -> Decoded:
+        """The fast model's kept scores laid out as the accurate model's asked-for columns."""
         if decoded.log_probs is None:
             return decoded
-        where = {c: k for k, c in enumerate(fast_columns)}
-        scores = np.full((len(decoded.log_probs), len(columns)), -np.inf, dtype=np.float32)
-        for j, c in enumerate(self._to_fast[columns]):
-            if c >= 0:
-                scores[:, j] = decoded.log_probs[:, where[int(c)]]
+        scores = np.full((len(decoded.log_probs), len(at)), -np.inf, dtype=np.float32)
+        scores[:, at >= 0] = decoded.log_probs[:, at[at >= 0]]
         return replace(decoded, log_probs=scores)
 
 

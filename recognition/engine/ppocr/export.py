@@ -12,14 +12,13 @@ import copy
 import tempfile
 import warnings
 from pathlib import Path
-from typing import IO
 
 import onnx
 import torch
 
-from ..files import atomic_write, file_sha256
 from .info import ModelInfo
 from .network import PPRecNet
+from .onnx_file import save_described
 
 OPSET = 17
 INPUT = "x"
@@ -48,17 +47,6 @@ def export_onnx(model: PPRecNet, info: ModelInfo, path: str | Path, *, opset: in
             do_constant_folding=True,
         )
         proto = onnx.load(f"{tmp}/model.onnx")
-    del proto.metadata_props[:]
-    for key, value in info.to_metadata().items():
-        proto.metadata_props.add(key=key, value=value)
     proto.producer_name = "ocr_review"
-    proto.doc_string = (
-        f"{info.architecture} text-line recogniser; weights: {info.provenance.attribution} "
-        f"({info.provenance.licence}){', modified' if info.provenance.modified else ''}"
-    )
     onnx.checker.check_model(proto)
-
-    def write(fh: IO[bytes]) -> None:
-        fh.write(proto.SerializeToString())
-
-    return file_sha256(atomic_write(path, write))
+    return save_described(proto, info, path)

@@ -6,12 +6,12 @@ the wheel is not needed at run time."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import IO
 
 import onnx
 
-from ..files import atomic_write, file_sha256
+from ..files import file_sha256
 from .info import PADDLE_CHARSET_KEY, ModelInfo, ModelInfoError, paddle_charset
+from .onnx_file import save_described
 from .source import SourceModel
 
 
@@ -37,16 +37,5 @@ def describe_published(source: SourceModel, out: str | Path) -> ModelInfo:
         raise ModelInfoError(
             f"{source.wheel_path} has {classes} classes, its dictionary {info.charset.num_classes}"
         )
-    del proto.metadata_props[:]
-    for key, value in info.to_metadata().items():
-        proto.metadata_props.add(key=key, value=value)
-    proto.doc_string = (
-        f"{info.architecture} text-line recogniser as published; weights: "
-        f"{info.provenance.attribution} ({info.provenance.licence}), unmodified"
-    )
-
-    def write(fh: IO[bytes]) -> None:
-        fh.write(proto.SerializeToString())
-
-    atomic_write(out, write)
+    save_described(proto, info, out)
     return info
