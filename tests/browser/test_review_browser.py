@@ -130,7 +130,7 @@ def test_help_dialog_opens_with_question_mark(live_server, browser, demo_types, 
     document_with_fields(demo_types["bank_slip"], {"payer_name": ("张伟", 0.5, ["low_confidence"])})
     page = login(browser.new_context(), live_server.url, "clerk")
     page.goto(f"{live_server.url}/review/")
-    press(page, "Enter")
+    start_reviewing(page)  # Enter only once autofocus has landed on "Start reviewing"
     page.wait_for_selector("#value")
     page.locator("#help-button").focus()
     press(page, "?")
