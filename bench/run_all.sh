@@ -29,6 +29,7 @@ $py bench/confidence.py --kind numeric
 $py bench/throughput.py --kind numeric --threads 2 --json bench/results/throughput-numeric.json
 $py bench/throughput.py --kind general --threads 2 --json bench/results/throughput-general.json
 $py bench/speed_options.py
+$py bench/quantization.py
 $py bench/line_recall.py --detector-settings --synthetic 10 --photo --sets "" \
   --json bench/results/detector-settings.json --markdown bench/results/detector-settings.md >/dev/null
 $py bench/line_recall.py --finder all --synthetic 10 --photo --sets "" \

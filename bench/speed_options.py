@@ -99,17 +99,20 @@ def measure(limit: int | None) -> dict[str, dict[str, dict]]:
         for t in THRESHOLDS:
             # The app's CascadeReader, timed as it runs.
             options[f"cascade-{t}"] = timed(CascadeReader(tiny, shipped, t), images)
-        report[name] = {}
-        for option, (decoded, seconds) in options.items():
-            s = score(decoded, name, limit)
-            report[name][option] = {
-                "lines": s.lines,
-                "exact": round(s.exact_rate, 4),
-                "cer": round(s.cer, 4),
-                "cpu_ms_per_line": round(1000 * seconds / max(1, s.lines), 2),
-            }
+        report[name] = {o: row(decoded, s, name, limit) for o, (decoded, s) in options.items()}
         print(name, {k: (v["exact"], v["cpu_ms_per_line"]) for k, v in report[name].items()})
     return report
+
+
+def row(decoded: list[Decoded], seconds: float, set_name: str, limit: int | None) -> dict:
+    """One option's figures on one set: exact lines, CER and CPU-ms per line."""
+    s = score(decoded, set_name, limit)
+    return {
+        "lines": s.lines,
+        "exact": round(s.exact_rate, 4),
+        "cer": round(s.cer, 4),
+        "cpu_ms_per_line": round(1000 * seconds / max(1, s.lines), 2),
+    }
 
 
 def choose(report: dict[str, dict[str, dict]], max_loss: float) -> str:
