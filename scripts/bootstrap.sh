@@ -21,6 +21,8 @@ for arg in "$@"; do
 done
 
 debs=(poppler-utils fonts-wqy-microhei fonts-wqy-zenhei fonts-arphic-ukai fonts-arphic-uming
+      fonts-arphic-gbsn00lp fonts-arphic-gkai00mp fonts-lxgw-wenkai fonts-droid-fallback
+      fonts-urw-base35 fonts-freefont-ttf fonts-courier-prime
       fonts-noto-cjk fonts-dejavu-core fonts-liberation2 gettext)
 [ "$browser" = 1 ] && debs+=(chromium)
 [ "$services" = 1 ] && debs+=(postgresql redis-server)

@@ -1,8 +1,16 @@
 """The fonts synthetic lines are drawn with, and which of them are held out for validation.
 
 Fonts come from Debian packages the set-up script installs (fonts-noto-cjk, fonts-arphic-*,
-fonts-wqy-*, fonts-dejavu-core, fonts-liberation2). Held-out fonts are never used for training, so
-validation figures measure reading unseen type, not memorised glyph shapes.
+fonts-wqy-*, fonts-dejavu-core, fonts-liberation2, and for fine-tuning fonts-lxgw-wenkai,
+fonts-droid-fallback, fonts-urw-base35, fonts-freefont-ttf, fonts-courier-prime). Held-out fonts are
+never used for training, so validation figures measure reading unseen type, not memorised glyph
+shapes.
+
+*Extra* fonts widen the type the PP-OCR fine-tuning sees (Song and Kai faces of simplified
+Chinese, Times-, Helvetica- and Courier-like Latin faces). Only callers that ask for them get them:
+the CRNN's training sets and the fixed validation split keep the original fonts, so their figures
+stay comparable with earlier runs. None of them is a sibling of a held-out font (Tinos, Liberation
+Serif's parent, is deliberately absent).
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ class FontSpec:
     cjk: bool
     held_out: bool = False
     handwriting: bool = False
+    extra: bool = False  # only for callers that ask (see the module doc)
 
 
 FONTS: tuple[FontSpec, ...] = (
@@ -44,6 +53,24 @@ FONTS: tuple[FontSpec, ...] = (
     FontSpec("liberation-mono", "LiberationMono-Regular.ttf", None, cjk=False),
     FontSpec("liberation-sans-bold", "LiberationSans-Bold.ttf", None, cjk=False),
     FontSpec("liberation-serif", "LiberationSerif-Regular.ttf", None, cjk=False, held_out=True),
+    FontSpec("ar-pl-sungti-gb", "gbsn00lp.ttf", None, cjk=True, extra=True),
+    FontSpec("ar-pl-kaiti-gb", "gkai00mp.ttf", None, cjk=True, handwriting=True, extra=True),
+    FontSpec("lxgw-wenkai", "LXGWWenKai-Regular.ttf", None, cjk=True, handwriting=True, extra=True),
+    FontSpec("lxgw-wenkai-mono", "LXGWWenKaiMono-Regular.ttf", None, cjk=True, extra=True),
+    FontSpec("droid-sans-fallback", "DroidSansFallbackFull.ttf", None, cjk=True, extra=True),
+    FontSpec("nimbus-roman", "NimbusRoman-Regular.otf", None, cjk=False, extra=True),
+    FontSpec("nimbus-roman-bold", "NimbusRoman-Bold.otf", None, cjk=False, extra=True),
+    FontSpec("nimbus-sans", "NimbusSans-Regular.otf", None, cjk=False, extra=True),
+    FontSpec("nimbus-sans-narrow", "NimbusSansNarrow-Regular.otf", None, cjk=False, extra=True),
+    FontSpec("nimbus-mono", "NimbusMonoPS-Regular.otf", None, cjk=False, extra=True),
+    FontSpec("nimbus-mono-bold", "NimbusMonoPS-Bold.otf", None, cjk=False, extra=True),
+    FontSpec("c059", "C059-Roman.otf", None, cjk=False, extra=True),
+    FontSpec("p052", "P052-Roman.otf", None, cjk=False, extra=True),
+    FontSpec("urw-bookman", "URWBookman-Light.otf", None, cjk=False, extra=True),
+    FontSpec("free-serif", "FreeSerif.ttf", None, cjk=False, extra=True),
+    FontSpec("free-sans", "FreeSans.ttf", None, cjk=False, extra=True),
+    FontSpec("free-mono", "FreeMono.ttf", None, cjk=False, extra=True),
+    FontSpec("courier-prime", "Courier Prime.otf", None, cjk=False, extra=True),
 )
 
 
@@ -78,11 +105,14 @@ def load_font(spec: FontSpec, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(path, size, index=index)
 
 
-def available(*, held_out: bool, cjk: bool | None = None) -> list[FontSpec]:
-    """Installed fonts of one split (training or held-out), optionally only CJK-capable ones."""
+def available(*, held_out: bool, cjk: bool | None = None, extra: bool = False) -> list[FontSpec]:
+    """Installed fonts of one split (training or held-out), optionally only CJK-capable ones;
+    ``extra`` adds the extra training fonts (see the module doc)."""
     out = []
     for spec in FONTS:
         if spec.held_out != held_out or (cjk is not None and spec.cjk != cjk):
+            continue
+        if spec.extra and not extra:
             continue
         try:
             font_path(spec)
@@ -97,3 +127,29 @@ def by_name(name: str) -> FontSpec:
         if spec.name == name:
             return spec
     raise KeyError(name)
+
+
+_NOT_A_CHARACTER = "\U0010fffd"  # private use, plane 16: drawn as the font's "missing" glyph
+
+
+def covers(spec: FontSpec, text: str) -> bool:
+    """Whether ``spec`` draws every character of ``text`` with a glyph of its own.
+
+    Pillow has no character map API, so a character counts as missing when it is drawn exactly as
+    a code point no font has (the .notdef glyph) or not at all: the extra GB fonts lack most
+    characters outside GB 2312, which would otherwise be drawn as boxes under a correct label.
+    """
+    return all(_has_glyph(spec, c) for c in set(text) if not c.isspace())
+
+
+@cache
+def _has_glyph(spec: FontSpec, char: str) -> bool:
+    font = load_font(spec, 24)
+    mask = font.getmask(char)
+    return mask.getbbox() is not None and (mask.size, bytes(mask)) != _missing_glyph(spec)
+
+
+@cache
+def _missing_glyph(spec: FontSpec) -> tuple[tuple[int, int], bytes]:
+    mask = load_font(spec, 24).getmask(_NOT_A_CHARACTER)
+    return mask.size, bytes(mask)

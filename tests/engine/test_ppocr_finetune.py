@@ -29,6 +29,7 @@ from recognition.engine.ppocr.finetune_data import (
     SYNTHETIC,
     LineStream,
     paddle_target,
+    validation_lines,
     write_validation_set,
 )
 from recognition.engine.ppocr.finetune_eval import calibrate
@@ -126,6 +127,36 @@ def test_training_lines_never_use_held_out_fonts(base: PPRecCheckpoint) -> None:
     held_out = {f.name for f in fonts.FONTS if f.held_out}
     lines = [line for step in range(10) for line in stream.batch(step, 4, 2)]
     assert not {line.font for line in lines} & held_out
+
+
+def test_extra_fonts_join_training_lines_only_where_they_draw_the_text(
+    base: PPRecCheckpoint,
+) -> None:
+    extra = {f.name for f in fonts.available(held_out=False, extra=True) if f.extra}
+    if not extra:
+        pytest.skip("the extra fonts come from scripts/bootstrap.sh")
+    plain = LineStream(base.charset, seed=2, label_weights=NUMERIC, replay_weights=REPLAY_TEXT)
+    wide = LineStream(
+        base.charset, seed=2, label_weights=NUMERIC, replay_weights=REPLAY_TEXT, extra_fonts=True
+    )
+    plain_lines = [line for step in range(12) for line in plain.batch(step, 4, 2)]
+    wide_lines = [line for step in range(12) for line in wide.batch(step, 4, 2)]
+    assert not {line.font for line in plain_lines} & extra
+    assert {line.font for line in wide_lines} & extra
+    for line in wide_lines[:24]:
+        if line.font in extra and line.text:
+            assert fonts.covers(fonts.by_name(line.font), line.text), (line.font, line.text)
+
+
+def test_the_validation_split_is_drawn_in_the_original_fonts(
+    base: PPRecCheckpoint, tmp_path: Path
+) -> None:
+    lines = validation_lines(tmp_path / "val", base.charset, n=24, seed=7)
+    used = {
+        row.split("\t")[3] for row in (tmp_path / "val" / "labels.tsv").read_text().splitlines()
+    }
+    assert len(lines) == 24
+    assert not {f.name for f in fonts.FONTS if f.extra} & used
 
 
 def test_the_validation_split_refuses_a_held_out_name(

@@ -203,3 +203,22 @@ def test_write_line_set_is_byte_for_byte_reproducible(tmp_path):
     assert len(names) == 6
     for name in names:
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
+def test_extra_fonts_are_given_only_to_callers_that_ask_and_are_never_held_out():
+    assert not any(f.extra for f in fonts.available(held_out=False))
+    assert not any(f.extra for f in fonts.available(held_out=True, extra=True))
+    assert all(not f.held_out for f in fonts.FONTS if f.extra)
+
+
+def test_covers_tells_a_missing_glyph_from_a_drawn_one():
+    noto = fonts.by_name("noto-sans-sc")
+    assert fonts.covers(noto, "地址 A1¥：囧")
+    assert not fonts.covers(noto, "地\U0010fffd")
+    try:
+        gb_song = fonts.by_name("ar-pl-sungti-gb")
+        fonts.font_path(gb_song)
+    except fonts.FontMissing:
+        pytest.skip("the extra fonts come from scripts/bootstrap.sh")
+    assert fonts.covers(gb_song, "金额伍佰元")
+    assert not fonts.covers(gb_song, "囧")  # GBK, not GB 2312: the font has no glyph for it

@@ -90,6 +90,7 @@ class FineTuner:
             label_weights=config.label_weights,
             replay_weights=config.replay_weights,
             strength=config.strength,
+            extra_fonts=config.extra_fonts,
         )
         self.corrections: Corrections | None = None
         if config.corrections_dir:

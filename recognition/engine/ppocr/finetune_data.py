@@ -87,6 +87,7 @@ class LineStream:
         label_weights: Mapping[str, float] = LABEL_WEIGHTS,
         replay_weights: Mapping[str, float] = REPLAY_WEIGHTS,
         strength: float = 1.0,
+        extra_fonts: bool = False,
     ) -> None:
         self.seed = seed
         self.dictionary = frozenset(charset.chars)
@@ -104,8 +105,8 @@ class LineStream:
         drawable = [c for c in general_charset().chars if c in self.dictionary and c != " "]
         self.hanzi = [c for c in drawable if ord(c) >= 0x3400] or drawable
         self.any_chars = drawable
-        self.cjk_fonts = fonts.available(held_out=False, cjk=True)
-        self.latin_fonts = fonts.available(held_out=False, cjk=False)
+        self.cjk_fonts = fonts.available(held_out=False, cjk=True, extra=extra_fonts)
+        self.latin_fonts = fonts.available(held_out=False, cjk=False, extra=extra_fonts)
         if not self.cjk_fonts:
             raise fonts.FontMissing("no CJK training font installed: run scripts/bootstrap.sh")
         self.strength = strength
@@ -151,9 +152,9 @@ class LineStream:
 
     def _render(self, text: str, rng: random.Random) -> tuple[GrayImage, str]:
         if all(ord(c) < 0x250 for c in text) and self.latin_fonts and rng.random() < 0.5:
-            font = rng.choice(self.latin_fonts)
+            font = rng.choice(_drawing(self.latin_fonts, text))
         else:
-            font = rng.choice(self.cjk_fonts)
+            font = rng.choice(_drawing(self.cjk_fonts, text))
         image = render_text(text, font, rng)
         if self.strength > 0:
             if rng.random() < 0.1 * self.strength:
@@ -161,6 +162,12 @@ class LineStream:
                 image = add_neighbour_sliver(image, render_text(other, font, rng), rng)
             image = degrade(image, rng, strength=self.strength, held_out=False)
         return image, font.name
+
+
+def _drawing(pool: list[fonts.FontSpec], text: str) -> list[fonts.FontSpec]:
+    """The fonts of ``pool`` that draw ``text``: the original training fonts draw every character
+    of our charset; an extra font is checked (the GB fonts lack most characters beyond GB 2312)."""
+    return [f for f in pool if not f.extra or fonts.covers(f, text)]
 
 
 def _pick(rng: random.Random, weights: Mapping[str, float]) -> str:
@@ -252,7 +259,8 @@ def validation_lines(
     replay_weights: Mapping[str, float] = REPLAY_WEIGHTS,
 ) -> list[LabelledLine]:
     """The fixed validation split in ``out_dir`` (of the replay categories if ``general``),
-    written first if missing or too short."""
+    written first if missing or too short; in the original training fonts only, so that runs
+    with and without the extra fonts are measured on the same lines."""
     folder = Path(out_dir)
     if (folder / "labels.tsv").is_file():
         lines = read_labels(folder)
