@@ -94,16 +94,10 @@ class CrnnOnnxReader(CrnnLineReader):
     """A CRNN exported by :func:`crnn_export.export_crnn_onnx`, run by ONNX Runtime."""
 
     def __init__(self, path: str | Path, *, threads: int = 1, batch_size: int = 64) -> None:
-        import onnxruntime as ort
+        from .onnx_session import serving_session
 
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         cv2.setNumThreads(threads)
-        self.session = ort.InferenceSession(
-            str(path), sess_options=options, providers=["CPUExecutionProvider"]
-        )
+        self.session = serving_session(path, threads=threads)
         meta = self.session.get_modelmeta().custom_metadata_map
         if meta.get("format") != ONNX_FORMAT:
             raise ValueError(f"{path} is not a CRNN exported by this engine ({ONNX_FORMAT})")

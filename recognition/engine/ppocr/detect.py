@@ -23,9 +23,9 @@ from typing import Any
 import cv2
 import numpy as np
 import numpy.typing as npt
-import onnxruntime as ort
 
 from ..lines import LineBox, reading_order
+from ..onnx_session import serving_session
 from ..preprocess import ImageError, check_pixels
 
 Box = tuple[int, int, int, int]
@@ -91,15 +91,7 @@ class TextDetector:
         self.path = Path(path)
         if not self.path.is_file():
             raise FileNotFoundError(f"ONNX model {self.path} does not exist")
-        options = ort.SessionOptions()
-        # One worker process per core is the deployment unit (see OnnxLineReader).
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self.session = ort.InferenceSession(
-            str(self.path), sess_options=options, providers=["CPUExecutionProvider"]
-        )
+        self.session = serving_session(self.path, threads=threads)
         self._input = self.session.get_inputs()[0].name
         self.settings = settings
 

@@ -17,11 +17,11 @@ from typing import Any
 import cv2
 import numpy as np
 import numpy.typing as npt
-import onnxruntime as ort
 
 from ..charset import Charset
 from ..ctc import EMPTY, Decoded, KeepScores
 from ..files import file_sha256
+from ..onnx_session import serving_session
 from ..preprocess import ImageError, LineArray
 from .decode import as_logits, decode_lines
 from .info import ModelInfo
@@ -57,16 +57,8 @@ class OnnxLineReader:
         self.path = Path(path)
         if not self.path.is_file():
             raise FileNotFoundError(f"ONNX model {self.path} does not exist")
-        options = ort.SessionOptions()
-        # One worker process per core is the deployment unit (see Predictor): no thread pools.
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         cv2.setNumThreads(threads)
-        self.session = ort.InferenceSession(
-            str(self.path), sess_options=options, providers=["CPUExecutionProvider"]
-        )
+        self.session = serving_session(self.path, threads=threads)
         meta = self.session.get_modelmeta().custom_metadata_map
         self.info = info or ModelInfo.from_metadata(meta, architecture=self.path.stem)
         self.charset: Charset = self.info.charset
