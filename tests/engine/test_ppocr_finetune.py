@@ -306,11 +306,14 @@ def test_finetune_ppocr_command_runs_refuses_to_overwrite_and_resumes(
         "heldout_dir": "none",
         "general_dir": str(tmp_path / "general"),
         "general_lines": 3,
+        "extra_fonts": True,
     }
     out = StringIO()
     call_command("finetune_ppocr", **opts, stdout=out, stderr=StringIO())
     summary = json.loads(out.getvalue().strip().splitlines()[-1])
     assert summary["steps"] == 2 and Path(summary["final"]).is_file()
+    start = json.loads((tmp_path / "run" / "log.jsonl").read_text().splitlines()[0])
+    assert start["config"]["extra_fonts"] is True
     assert set(summary["metrics"]) == {"validation", "general"}
     with pytest.raises(CommandError, match="--resume"):
         call_command("finetune_ppocr", **opts, stdout=StringIO(), stderr=StringIO())

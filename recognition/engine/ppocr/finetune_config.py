@@ -52,7 +52,7 @@ class PPFinetuneConfig:
     dropout: bool = False
     augment: float = 0.5  # probability that a correction crop is degraded again
     strength: float = 1.0  # synthetic degradation strength
-    extra_fonts: bool = True  # fonts.FONTS marked extra join the training fonts (run 3 on)
+    extra_fonts: bool = False  # fonts.FONTS marked extra join the training fonts
     eval_every: int = 250
     log_every: int = 10
     checkpoint_every_s: float = 300.0

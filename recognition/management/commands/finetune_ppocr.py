@@ -65,6 +65,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--general-lines", type=int, default=defaults.general_lines)
         parser.add_argument("--seed", type=int, default=defaults.seed)
+        parser.add_argument(
+            "--extra-fonts",
+            action="store_true",
+            help="also draw training lines in the extra fonts (fonts.FONTS marked extra; runs 3 "
+            "and 4 in the model card)",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         out_dir = Path(opts["out_dir"])
@@ -99,6 +105,7 @@ class Command(BaseCommand):
                     general_dir="" if opts["general_dir"] == "none" else opts["general_dir"],
                     general_lines=opts["general_lines"],
                     seed=opts["seed"],
+                    extra_fonts=opts["extra_fonts"],
                     **given,
                 )
                 tuner = FineTuner(ensure_base(opts["base"]), out_dir, config)
