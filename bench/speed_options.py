@@ -27,6 +27,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -48,16 +49,30 @@ THRESHOLDS = (0.9, 0.95, 0.97, 0.98, 0.99)
 Reading = tuple[list[Decoded], float]  # decoded lines, CPU seconds
 
 
-def ensure_val() -> None:
-    if (VAL / "labels.tsv").exists():
+def ensure_training_font_lines(folder: Path, *, seed: int, n: int) -> None:
+    """``make_line_set --kind general --training-fonts`` into ``folder``, unless already there."""
+    if (folder / "labels.tsv").exists():
         return
-    command = "make_line_set --kind general --training-fonts --seed 7 -n 1000 --out".split()
+    command = f"make_line_set --kind general --training-fonts --seed {seed} -n {n} --out"
     subprocess.run(
-        [sys.executable, "manage.py", *command, str(VAL)],
+        [sys.executable, "manage.py", *command.split(), str(folder)],
         cwd=ROOT,
         check=True,
         env={**os.environ, "DJANGO_DEBUG": "1"},
     )
+
+
+def ensure_val() -> None:
+    ensure_training_font_lines(VAL, seed=7, n=1000)
+
+
+def line_sets(limit: int | None) -> Iterator[tuple[str, list]]:
+    """(name, crops) of each line set that is there, in ``LINE_SETS`` order."""
+    for name, (folder, _) in LINE_SETS.items():
+        if not (folder / "labels.tsv").exists():
+            print(f"{folder}: not found, skipped")
+            continue
+        yield name, [load_image(line.path) for line in read_labels(folder)[:limit]]
 
 
 def timed(reader: OnnxLineReader | CascadeReader, images: list) -> Reading:
@@ -86,11 +101,7 @@ def measure(limit: int | None) -> dict[str, dict[str, dict]]:
         for w in MIN_WIDTHS
     }
     report: dict[str, dict[str, dict]] = {}
-    for name, (folder, _) in LINE_SETS.items():
-        if not (folder / "labels.tsv").exists():
-            print(f"{folder}: not found, skipped")
-            continue
-        images = [load_image(line.path) for line in read_labels(folder)[:limit]]
+    for name, images in line_sets(limit):
         timed(shipped, images[:8])  # warm-up
         small, fast = timed(shipped, images), timed(tiny, images)
         options: dict[str, tuple[list, float]] = {"shipped": small, "tiny": fast}
@@ -123,12 +134,22 @@ def choose(report: dict[str, dict[str, dict]], max_loss: float) -> str:
     return min(fine, key=lambda o: val[o]["cpu_ms_per_line"])
 
 
-def markdown(report: dict[str, dict[str, dict]], chosen: str, max_loss: float) -> str:
+TITLE = "Faster line reading: options against the shipped model"
+
+
+def markdown(
+    report: dict[str, dict[str, dict]],
+    chosen: str,
+    max_loss: float,
+    *,
+    title: str = TITLE,
+    script: str = "bench/speed_options.py",
+) -> str:
     sets = list(report)
     lines = [
-        "# Faster line reading: options against the shipped model",
+        f"# {title}",
         "",
-        "Exact lines (peers' scoring) and CPU-ms per line, one thread; `bench/speed_options.py`.",
+        f"Exact lines (peers' scoring) and CPU-ms per line, one thread; `{script}`.",
         f"Chosen on `val` (at most {max_loss:.1%} exact lines lost): **{chosen}**.",
         "",
         "| option | " + " | ".join(sets) + " |",
@@ -143,21 +164,37 @@ def markdown(report: dict[str, dict[str, dict]], chosen: str, max_loss: float) -
     return "\n".join(lines) + "\n"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def arguments(description: str, results: str) -> argparse.Namespace:
+    """The options every speed-option script takes; OUT defaults to bench/results/``results``."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--limit", type=int, help="lines per set (all by default)")
     parser.add_argument("--max-loss", type=float, default=0.001, help="exact lines on val")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "speed-options")
-    args = parser.parse_args()
-    ensure_val()
-    ensure_heldout()
-    report = measure(args.limit)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / results)
+    return parser.parse_args()
+
+
+def write_report(
+    report: dict[str, dict[str, dict]],
+    args: argparse.Namespace,
+    *,
+    extra: dict | None = None,
+    footnote: str = "",
+    **heading: str,
+) -> None:
+    """Chooses on ``val`` and writes OUT.json (``extra`` keys beside the choice) and OUT.md."""
     chosen = choose(report, args.max_loss)
-    out = {"chosen": chosen, "max_loss": args.max_loss, "sets": report}
+    out = {"chosen": chosen, "max_loss": args.max_loss, **(extra or {}), "sets": report}
     args.out.with_suffix(".json").write_text(json.dumps(out, indent=1) + "\n")
-    table = markdown(report, chosen, args.max_loss)
+    table = markdown(report, chosen, args.max_loss, **heading) + footnote
     args.out.with_suffix(".md").write_text(table)
     print(table)
+
+
+def main() -> None:
+    args = arguments(__doc__.split("\n")[0], "speed-options")
+    ensure_val()
+    ensure_heldout()
+    write_report(measure(args.limit), args)
 
 
 if __name__ == "__main__":
