@@ -9,7 +9,8 @@ import onnxruntime as ort
 import pytest
 
 from recognition.engine.onnx_session import serving_session
-from recognition.engine.ppocr.source import TINY, find_model
+from recognition.engine.ppocr.config import TINY
+from recognition.engine.ppocr.source import find_model
 
 ROOT = Path(__file__).resolve().parents[2]
 NUMERIC = ROOT / "recognition" / "weights" / "numeric.onnx"

@@ -16,10 +16,11 @@ from processing.labels import spotting_scores
 from recognition.engine.ctc import EMPTY
 from recognition.engine.evaluate import read_labels
 from recognition.engine.ppocr.cascade import CascadeReader
+from recognition.engine.ppocr.config import TINY
 from recognition.engine.ppocr.info import FORMAT_KEY, ModelInfo, paddle_charset
 from recognition.engine.ppocr.published import describe_published
 from recognition.engine.ppocr.reader import OnnxLineReader
-from recognition.engine.ppocr.source import TINY, find_model
+from recognition.engine.ppocr.source import find_model
 from recognition.engine.readers import open_reader
 from recognition.shipped import SHIPPED
 

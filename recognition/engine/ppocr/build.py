@@ -50,7 +50,8 @@ def build(
 ) -> BuildResult:
     ckpt = convert(name)
     model = ckpt.build_model()
-    against_source = compare_with_onnx(model, find_model(name).path, images)
+    published = ckpt.info.with_changes(output="probabilities", layout="NTC")
+    against_source = compare_with_onnx(model, find_model(name).path, images, info=published)
     against_source.check(tolerance)
     checkpoint_path = Path(checkpoint_path)
     sha = save_checkpoint(checkpoint_path, ckpt)

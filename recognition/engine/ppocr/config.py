@@ -1,9 +1,11 @@
-"""Architecture of the PP-OCRv6 recogniser as plain data, stored inside every checkpoint.
+"""Architecture of the PP-OCRv6 recognisers as plain data, stored inside every checkpoint.
 
-The network is PPLCNetV4 (a branch stem and depthwise "LCNet" blocks, height 48 → 3 by strides,
-then a 3×2 average pool to one row), a light SVTR neck (two global-attention blocks) and a linear
-CTC head. The backbone is kept in its re-parameterised form, as PaddleOCR publishes it: each block's
-depthwise branches and batch norms are already folded into one convolution with a bias.
+Small: PPLCNetV4 (a branch stem and depthwise "LCNet" blocks, height 48 → 3 by strides, then a 3×2
+average pool to one row), a light SVTR neck (two global-attention blocks) and a linear CTC head.
+Tiny: the same kind of blocks behind a plain two-conv stem, a convolutional neck (a 1×k depthwise
+and a 1×1 conv, each with batch norm and hard-swish) and a two-layer linear head. The backbone is
+kept in its re-parameterised form, as PaddleOCR publishes it: each block's depthwise branches and
+batch norms are already folded into one convolution with a bias.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 SMALL = "PP-OCRv6_rec_small"
+TINY = "PP-OCRv6_rec_tiny"
+STEMS = ("branch", "plain")
+NECKS = ("svtr", "conv")
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,9 @@ class PPRecConfig:
     stem_channels: tuple[int, int]  # (branch width, output width)
     stages: tuple[tuple[BlockSpec, ...], ...]
     expand_ratio: int = 2
+    stem: str = "branch"  # STEMS: small's branch stem, or tiny's two strided convs
+    neck: str = "svtr"  # NECKS: small's attention neck, or tiny's convolutional one
+    head_hidden: int = 0  # tiny's head is two linear layers (features → head_hidden → classes)
     neck_dims: int = 120
     neck_depth: int = 2
     neck_heads: int = 8
@@ -60,6 +68,8 @@ class PPRecConfig:
     input_height: int = 48
 
     def __post_init__(self) -> None:
+        if self.stem not in STEMS or self.neck not in NECKS:
+            raise ValueError(f"unknown stem {self.stem!r} or neck {self.neck!r}")
         if self.neck_dims % self.neck_heads:
             raise ValueError(f"neck_dims {self.neck_dims} not divisible by {self.neck_heads} heads")
         if not self.stages or not any(self.stages):
@@ -71,6 +81,8 @@ class PPRecConfig:
                     f"block {block} expects {block.in_channels} channels, gets {width}"
                 )
             width = block.out_channels
+        if self.neck == "conv" and self.neck_dims != width:
+            raise ValueError(f"the convolutional neck keeps the backbone's {width} channels")
 
     @property
     def feature_channels(self) -> int:
@@ -83,6 +95,9 @@ class PPRecConfig:
             "stem_channels": list(self.stem_channels),
             "stages": [[b.to_list() for b in stage] for stage in self.stages],
             "expand_ratio": self.expand_ratio,
+            "stem": self.stem,
+            "neck": self.neck,
+            "head_hidden": self.head_hidden,
             "neck_dims": self.neck_dims,
             "neck_depth": self.neck_depth,
             "neck_heads": self.neck_heads,
@@ -137,4 +152,28 @@ def pp_ocrv6_rec_small(num_classes: int = 18710) -> PPRecConfig:
     )
 
 
-ARCHITECTURES: dict[str, Callable[[int], PPRecConfig]] = {SMALL: pp_ocrv6_rec_small}
+def pp_ocrv6_rec_tiny(num_classes: int = 6906) -> PPRecConfig:
+    """PP-OCRv6 tiny: 48 → 96 → 160 channels, convolutional neck, head 160 → 80 → classes;
+    6,904 characters + space + blank."""
+    half = (2, 1)
+    return PPRecConfig(
+        name=TINY,
+        num_classes=num_classes,
+        stem_channels=(24, 48),
+        stages=(
+            _blocks((3, 48, 48, 1, True), (3, 48, 48, 1, False), (3, 48, 96, half, False)),
+            _blocks((3, 96, 96, 1, True), (3, 96, 96, 1, False), (3, 96, 160, half, False)),
+            _blocks((3, 160, 160, 1, True), (3, 160, 160, 1, False), (3, 160, 160, 1, False)),
+        ),
+        stem="plain",
+        neck="conv",
+        head_hidden=80,
+        neck_dims=160,
+        neck_local_kernel=5,
+    )
+
+
+ARCHITECTURES: dict[str, Callable[[int], PPRecConfig]] = {
+    SMALL: pp_ocrv6_rec_small,
+    TINY: pp_ocrv6_rec_tiny,
+}

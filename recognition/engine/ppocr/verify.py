@@ -77,11 +77,18 @@ def _text(probs_ntc: npt.NDArray[np.float32], lengths: list[int], info: ModelInf
 
 
 def compare_with_onnx(
-    model: PPRecNet, onnx_path: str | Path, images: Sequence[npt.NDArray[Any]], *, threads: int = 1
+    model: PPRecNet,
+    onnx_path: str | Path,
+    images: Sequence[npt.NDArray[Any]],
+    *,
+    threads: int = 1,
+    info: ModelInfo | None = None,
 ) -> Equivalence:
-    """Run every image through ``model`` and the ONNX file; compare probabilities and texts."""
+    """Run every image through ``model`` and the ONNX file; compare probabilities and texts.
+    ``info`` describes a file whose metadata does not (a published one without its dictionary)."""
     sess = session(onnx_path, threads)
-    info = ModelInfo.from_metadata(sess.get_modelmeta().custom_metadata_map)
+    if info is None:
+        info = ModelInfo.from_metadata(sess.get_modelmeta().custom_metadata_map)
     input_name = sess.get_inputs()[0].name
     was_training = model.training
     model.eval()

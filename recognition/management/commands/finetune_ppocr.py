@@ -40,6 +40,13 @@ class Command(BaseCommand):
             steps = getattr(defaults, f"stage{stage}_steps")
             parser.add_argument(f"--stage{stage}-steps", type=int, help=f"default {steps}")
         parser.add_argument("--batch", type=int, default=defaults.batch_size)
+        for name in ("lr_stage1", "lr_stage2", "backbone_lr_scale"):
+            parser.add_argument(
+                f"--{name.replace('_', '-')}",
+                type=float,
+                default=getattr(defaults, name),
+                help=f"default {getattr(defaults, name)}",
+            )
         parser.add_argument("--corrections", metavar="DIR", help="export_corrections folder")
         parser.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
         parser.add_argument("--threads", type=int, default=None, help="default 1")
@@ -98,6 +105,9 @@ class Command(BaseCommand):
                     call_command("make_line_set", kind="general", out=heldout, n=HELDOUT_LINES)
                 config = PPFinetuneConfig(
                     batch_size=opts["batch"],
+                    lr_stage1=opts["lr_stage1"],
+                    lr_stage2=opts["lr_stage2"],
+                    backbone_lr_scale=opts["backbone_lr_scale"],
                     corrections_dir=str(opts["corrections"] or ""),
                     val_dir=opts["val_dir"],
                     val_lines=opts["val_lines"],

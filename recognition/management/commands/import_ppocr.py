@@ -7,9 +7,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from recognition.engine.files import file_sha256
+from recognition.engine.ppocr.config import TINY
 from recognition.engine.ppocr.info import ModelInfoError
 from recognition.engine.ppocr.published import describe_published
-from recognition.engine.ppocr.source import TINY, SourceError, find_model
+from recognition.engine.ppocr.source import SourceError, find_model
 
 
 class Command(BaseCommand):
