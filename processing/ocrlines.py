@@ -21,6 +21,7 @@ class OcrLine:
     char_confidences: tuple[float, ...] = ()
     char_spans: tuple[tuple[float, float], ...] = ()  # fractions of the line's width
     log_probs: np.ndarray | None = field(default=None, compare=False, repr=False)
+    provisional: bool = False  # read by the fast first reader alone (ppocr.cascade)
 
     @property
     def height(self) -> int:

@@ -23,6 +23,9 @@ class Decoded:
     # (T, C) log-probabilities, kept only when asked for (label spotting with prefix_log_prob);
     # (T, K) when only K classes were asked for (see KeepScores).
     log_probs: npt.NDArray[np.float32] | None = field(default=None, compare=False, repr=False)
+    # Read by a fast first reader alone (``ppocr.cascade``), not by the accurate model: what a
+    # field's value rests on is read again by the accurate model (processing.reading).
+    provisional: bool = False
 
 
 EMPTY = Decoded("", 0.0, ())

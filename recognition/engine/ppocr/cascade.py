@@ -7,9 +7,12 @@ keeps about half the lines, losing 0.1 % of exact lines on the calibration split
 set, none on the real ones, for 16–20 % less CPU per line). The accurate model's reading replaces
 every line the fast one read under ``threshold``.
 
-A line the fast model keeps carries the fast model's confidence (at least ``threshold``) and, when
-scores are asked for, its scores mapped onto the accurate model's classes (a class the fast model
-lacks scores log 0), so label spotting works on either kind of line.
+A line the fast model keeps carries the fast model's confidence (at least ``threshold``), is marked
+``provisional`` and, when scores are asked for, carries its scores mapped onto the accurate model's
+classes (a class the fast model lacks scores log 0), so label spotting works on either kind of
+line. The pipeline has the accurate model read again every provisional line a field's value comes
+from (``processing.reading.confirm_values``): the fast model finds labels and layout, the accurate
+one reads the values that may be accepted without a person.
 """
 
 from __future__ import annotations
@@ -62,11 +65,11 @@ class CascadeReader:
             at = np.array([position.get(int(c), -1) for c in wanted], dtype=np.intp)
         out = self.fast.recognize(images, keep_scores=fast_keep)
         again = [i for i, d in enumerate(out) if d.confidence < self.threshold]
-        if keep_scores is not False:
-            read_again = set(again)
-            for i, decoded in enumerate(out):
-                if i not in read_again:
-                    out[i] = self._on_accurate_columns(decoded, at)
+        read_again = set(again)
+        for i, decoded in enumerate(out):
+            if i not in read_again:
+                kept = replace(decoded, provisional=True)
+                out[i] = self._on_accurate_columns(kept, at) if keep_scores is not False else kept
         if again:
             second = self.accurate.recognize([images[i] for i in again], keep_scores=keep_scores)
             for i, decoded in zip(again, second, strict=True):
