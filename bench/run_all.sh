@@ -28,7 +28,7 @@ $py bench/confidence.py --kind general
 $py bench/confidence.py --kind numeric
 $py bench/throughput.py --kind numeric --threads 2 --json bench/results/throughput-numeric.json
 $py bench/throughput.py --kind general --threads 2 --json bench/results/throughput-general.json
-$py bench/speed_options.py
+$py bench/speed_options.py --fast tiny-ft=recognition/weights/ppocr-v6-tiny-ft.onnx
 $py bench/quantization.py
 $py bench/line_recall.py --detector-settings --synthetic 10 --photo --sets "" \
   --json bench/results/detector-settings.json --markdown bench/results/detector-settings.md >/dev/null
@@ -37,4 +37,6 @@ $py bench/line_recall.py --finder all --synthetic 10 --photo --sets "" \
   --markdown bench/results/line-recall-synthetic.md >/dev/null
 $py bench/e2e.py --bills "$bills"
 $py bench/e2e.py --bills 15 --engines ours --out bench/results/e2e-v6
+OCR_FAST_READER="$PWD/recognition/weights/ppocr-v6-tiny.onnx" $py bench/e2e.py --bills 15 --engines ours \
+  --out bench/results/e2e-v6-published-tiny
 OCR_FAST_READER= $py bench/e2e.py --bills 15 --engines ours --out bench/results/e2e-v6-no-fast-reader

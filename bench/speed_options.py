@@ -219,7 +219,14 @@ def main() -> None:
     args = arguments("", "speed-options", parser)
     ensure_val()
     ensure_heldout()
-    write_report(measure(args.limit, dict(args.fast)), args)
+    fast = "".join(f" --fast {name}={_shown(path)}" for name, path in args.fast)
+    write_report(measure(args.limit, dict(args.fast)), args, script=f"bench/speed_options.py{fast}")
+
+
+def _shown(path: Path) -> str:
+    return (
+        str(path.resolve().relative_to(ROOT)) if path.resolve().is_relative_to(ROOT) else str(path)
+    )
 
 
 if __name__ == "__main__":
