@@ -59,8 +59,9 @@ def real_crops(samples: Path, folder: str, n: int) -> list[np.ndarray]:
     return [colour(line.path) for line in picked]
 
 
-def test_every_initializer_lands_on_a_parameter(graph: onnx.GraphProto) -> None:
-    net = PPRecNet(pp_ocrv6_rec_small())
+def mapped_one_to_one(graph: onnx.GraphProto, net: PPRecNet) -> dict[str, np.ndarray]:
+    """Maps the graph onto ``net``, checks one ONNX tensor per parameter and that only scalars,
+    shapes and axes are left as plumbing; the graph's initializers by name."""
     mapping = map_initializers(graph, net)
     ours = [k for k in net.state_dict() if not k.endswith("num_batches_tracked")]
     assert sorted(mapping.sources) == sorted(ours)
@@ -68,9 +69,18 @@ def test_every_initializer_lands_on_a_parameter(graph: onnx.GraphProto) -> None:
     arrays = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
     plumbing = {arrays[name].dtype.kind + str(arrays[name].ndim) for name in mapping.plumbing}
     assert plumbing <= {"f0", "i0", "i1"}, "only scalars, shapes and axes are left unmapped"
-    rest = set(arrays) - set(mapping.sources.values()) - set(mapping.plumbing)
+    return {
+        name: array
+        for name, array in arrays.items()
+        if name not in set(mapping.sources.values()) | set(mapping.plumbing)
+    }
+
+
+def test_every_initializer_lands_on_a_parameter(graph: onnx.GraphProto) -> None:
+    net = PPRecNet(pp_ocrv6_rec_small())
+    rest = mapped_one_to_one(graph, net)
     # Attention's head split and scale, which the conversion checks against our config.
-    assert rest and all(arrays[name].size in (1, 5) for name in rest)
+    assert rest and all(array.size in (1, 5) for array in rest.values())
     assert net.num_parameters() == 5_266_910
 
 
