@@ -174,7 +174,8 @@ def markdown(
 def arguments(
     description: str, results: str, parser: argparse.ArgumentParser | None = None
 ) -> argparse.Namespace:
-    """The options every speed-option script takes; OUT defaults to bench/results/``results``."""
+    """The options every speed-option script takes (added to ``parser`` when given); OUT defaults
+    to bench/results/``results``."""
     parser = parser or argparse.ArgumentParser(description=description)
     parser.add_argument("--limit", type=int, help="lines per set (all by default)")
     parser.add_argument("--max-loss", type=float, default=0.001, help="exact lines on val")
@@ -183,9 +184,12 @@ def arguments(
 
 
 def named_path(value: str) -> tuple[str, Path]:
+    """``--fast NAME=PATH``: a name for the report (not one of the built-in options) and a file."""
     name, sep, path = value.partition("=")
     if not sep or not name or not Path(path).is_file():
-        raise argparse.ArgumentTypeError(f"expected NAME=PATH of an ONNX file, got {value!r}")
+        raise argparse.ArgumentTypeError(f"expected NAME=PATH of an existing file, got {value!r}")
+    if name in ("shipped", "tiny") or name.startswith(("cascade", "min-width")):
+        raise argparse.ArgumentTypeError(f"{name!r} names a built-in option: choose another")
     return name, Path(path)
 
 
@@ -217,6 +221,8 @@ def main() -> None:
         help="another first reader (ONNX file) to measure alone and in cascades",
     )
     args = arguments("", "speed-options", parser)
+    if len({name for name, _ in args.fast}) < len(args.fast):
+        parser.error("each --fast needs a name of its own")
     ensure_val()
     ensure_heldout()
     fast = "".join(f" --fast {name}={_shown(path)}" for name, path in args.fast)

@@ -139,9 +139,10 @@ def confirm_values(
     non-numeric field's value comes from, in place; returns how many lines it read.
 
     The fast reader is trusted to find labels and layout; a value that may be accepted without a
-    person rests on the accurate model's reading (numeric values are re-read from their value box
-    anyway). Measured on real receipts: the fine-tuned tiny read "DOMMAL FOOD" as "Dommal Fooc" at
-    0.98, which the receipt's company field then accepted.
+    person rests on the accurate model's reading and confidence (numeric values are re-read from
+    their value box anyway). Measured on real receipts: the fine-tuned tiny read "DOMMAL FOOD" as
+    "Dommal Fooc" at 0.98, which the receipt's company field then accepted; the general model is
+    unsure of that line, so the field now goes to review.
     """
     where = [(p, i) for p, page in enumerate(pages) for i in range(len(page.lines))]
     wanted = sorted(
@@ -155,12 +156,14 @@ def confirm_values(
     )
     if not wanted:
         return 0
+    arrays: dict[int, np.ndarray] = {}
     crops = []
     for n in wanted:
         p, i = where[n]
-        array = np.asarray(pages[p].image.convert("RGB"))[:, :, ::-1]
+        if p not in arrays:  # the BGR page read_pages cut its crops from
+            arrays[p] = np.asarray(pages[p].image.convert("RGB"))[:, :, ::-1]
         try:
-            crops.append(crop_box(array, pages[p].lines[i].box))
+            crops.append(crop_box(arrays[p], pages[p].lines[i].box))
         except ImageError:
             crops.append(np.zeros((0, 0), np.uint8))
     for n, decoded in zip(wanted, accurate.recognize(crops, keep_scores=keep_scores)):
@@ -175,8 +178,8 @@ def _reread_numeric(
     array = np.asarray(page.image.convert("L"))
     try:
         crop = crop_box(array, located.box)
-    except ImageError:
-        return located.text, located.confidence, located.char_confidences
+    except ImageError:  # the value's line reading stands, for a person to check
+        return located.text, 0.0, ()
     decoded = numeric.recognize_one(crop)
     text = decoded.text.strip(_VALUE_STRIP)
     if not text:
@@ -245,7 +248,8 @@ def read_fields(
     keep_scores: KeepScores = False,
 ) -> list[FieldResult]:
     """Locate, read, clean and check every field. With ``accurate`` (the model behind a fast first
-    reader), the provisional lines values come from are read again first (``confirm_values``)."""
+    reader), the provisional lines values come from are read again first (``confirm_values``),
+    keeping the scores the page's lines kept (``keep_scores``: label spotting reads them)."""
     sizes = [page.image.size for page in pages]
     parsed = parse_layout(layout)
     views = [
@@ -259,7 +263,8 @@ def read_fields(
         return locate_fields(views, lines, sizes, encode=encode, layout=parsed, frames=frames)
 
     located = locate()
-    if accurate is not None and confirm_values(
+    # Each pass confirms at least one line; a confirmed line can move a value onto another line.
+    while accurate is not None and confirm_values(
         pages, located, specs, accurate, keep_scores=keep_scores
     ):
         located = locate()

@@ -40,20 +40,25 @@ def readers() -> tuple[LineReader, LineReader]:
     return open_reader(WEIGHTS / SHIPPED["general"]), open_reader(WEIGHTS / FAST_READER)
 
 
-@pytest.mark.parametrize("code", ["bank_slip", "vat_invoice"])
+@pytest.mark.parametrize(
+    ("code", "blank_first"), [("bank_slip", False), ("vat_invoice", False), ("vat_invoice", True)]
+)
 def test_a_fast_reader_that_keeps_every_line_leaves_the_values_to_the_general_model(
-    code, demo_types, rendered_bills, readers
+    code, blank_first, demo_types, rendered_bills, readers
 ):
     general, fast = readers
     specs = spec_inputs(Document(document_type=demo_types[code]))
-    image = Image.open(io.BytesIO(rendered_bills[code][0]))
-    alone = recognize_document([image], specs, general=general, numeric=general)
+    bill = Image.open(io.BytesIO(rendered_bills[code][0])).convert("RGB")
+    # With a blank first page the values' lines are on the second page, after none on the first.
+    images = [Image.new("RGB", bill.size, "white"), bill] if blank_first else [bill]
+    alone = recognize_document(images, specs, general=general, numeric=general)
 
     accurate = Counting(general)
     # Threshold 0.01: the fast model keeps (provisionally) every line of the page.
     cascade = CascadeReader(fast, accurate, 0.01)  # type: ignore[arg-type]
-    result = recognize_document([image], specs, general=cascade, numeric=general)
+    result = recognize_document(images, specs, general=cascade, numeric=general)
 
+    assert not blank_first or not result.pages[0].lines
     lines = [line for page in result.pages for line in page.lines]
     confirmed = [line for line in lines if not line.provisional]
     assert 0 < accurate.lines == len(confirmed) < len(lines), "only the values' lines read again"

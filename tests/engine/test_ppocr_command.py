@@ -47,6 +47,31 @@ def test_convert_ppocr_without_onnx_writes_only_the_checkpoint(tmp_path: Path) -
     assert [p.name for p in tmp_path.iterdir()] == ["pp.pt"]
 
 
+def test_convert_ppocr_writes_each_model_to_its_own_base_by_default(tmp_path: Path, settings):
+    settings.OCR_WEIGHTS_DIR = tmp_path
+    call_command(
+        "convert_ppocr", model="PP-OCRv6_rec_tiny", no_onnx=True, check_lines=2, stdout=StringIO()
+    )
+    assert [p.name for p in tmp_path.iterdir()] == ["ppocr-v6-tiny.pt"]
+    assert load_checkpoint(tmp_path / "ppocr-v6-tiny.pt").config.name == "PP-OCRv6_rec_tiny"
+
+
+def test_fine_tuning_refuses_a_base_of_another_model(tmp_path: Path) -> None:
+    from recognition.engine.ppocr.finetune_state import ensure_base
+
+    call_command(
+        "convert_ppocr",
+        model="PP-OCRv6_rec_tiny",
+        out=tmp_path / "tiny.pt",
+        no_onnx=True,
+        check_lines=2,
+        stdout=StringIO(),
+    )
+    with pytest.raises(ValueError, match="holds PP-OCRv6_rec_tiny, not PP-OCRv6_rec_small"):
+        ensure_base(tmp_path / "tiny.pt")
+    assert ensure_base(tmp_path / "tiny.pt", "PP-OCRv6_rec_tiny").config.name == "PP-OCRv6_rec_tiny"
+
+
 def test_convert_ppocr_refuses_an_unknown_model() -> None:
     with pytest.raises(CommandError, match="unknown architecture"):
         call_command("convert_ppocr", model="PP-OCRv9_rec_huge", stdout=StringIO())

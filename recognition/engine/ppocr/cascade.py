@@ -3,10 +3,9 @@ fast one is unsure of.
 
 Our fine-tuned PP-OCRv6 tiny reads a line in about a fifth of the CPU time of our fine-tuned
 PP-OCRv6 small, and where it is confident it is about as often right (bench/results/
-speed-options.md: at 0.98 it keeps two thirds to three quarters of the lines, losing 0.1 % of exact
-lines on the calibration split and the held-out set, none on the real ones, for 23–52 % less CPU
-per line). The accurate model's reading replaces
-every line the fast one read under ``threshold``.
+speed-options.md: at 0.98 it keeps half to three quarters of the lines, losing 0.1 % of exact lines
+on the calibration split and the held-out set, none on the real ones, for 23–52 % less CPU per
+line). The accurate model's reading replaces every line the fast one read under ``threshold``.
 
 A line the fast model keeps carries the fast model's confidence (at least ``threshold``), is marked
 ``provisional`` and, when scores are asked for, carries its scores mapped onto the accurate model's

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 SMALL = "PP-OCRv6_rec_small"
 TINY = "PP-OCRv6_rec_tiny"
@@ -52,8 +52,8 @@ class PPRecConfig:
     stem_channels: tuple[int, int]  # (branch width, output width)
     stages: tuple[tuple[BlockSpec, ...], ...]
     expand_ratio: int = 2
-    stem: str = "branch"  # STEMS: small's branch stem, or tiny's two strided convs
-    neck: str = "svtr"  # NECKS: small's attention neck, or tiny's convolutional one
+    stem: Literal["branch", "plain"] = "branch"  # small's branch stem, or tiny's strided convs
+    neck: Literal["svtr", "conv"] = "svtr"  # small's attention neck, or tiny's convolutional one
     head_hidden: int = 0  # tiny's head is two linear layers (features → head_hidden → classes)
     neck_dims: int = 120
     neck_depth: int = 2
@@ -70,7 +70,7 @@ class PPRecConfig:
     def __post_init__(self) -> None:
         if self.stem not in STEMS or self.neck not in NECKS:
             raise ValueError(f"unknown stem {self.stem!r} or neck {self.neck!r}")
-        if self.neck_dims % self.neck_heads:
+        if self.neck == "svtr" and self.neck_dims % self.neck_heads:
             raise ValueError(f"neck_dims {self.neck_dims} not divisible by {self.neck_heads} heads")
         if not self.stages or not any(self.stages):
             raise ValueError("the backbone needs at least one block")

@@ -256,7 +256,7 @@ def _check_constants(g: _Graph, used: set[str], config: PPRecConfig) -> list[str
     """Every initializer not mapped must be graph plumbing; attention's constants must match."""
     attention: set[str] = set()
     head_dim = config.neck_dims // config.neck_heads
-    for node in g.nodes:
+    for node in g.nodes if config.neck == "svtr" else ():  # tiny's neck has no attention
         if node.op_type == "Reshape":
             shape = g.init(node.input[1])
             if shape is not None and shape.size == 5:

@@ -69,7 +69,10 @@ def ensure_base(path: str | Path, name: str = SMALL) -> PPRecCheckpoint:
     path = Path(path)
     if not path.is_file():
         build(path, None, generated_lines(4), name=name)
-    return load_checkpoint(path)
+    ckpt = load_checkpoint(path)
+    if ckpt.config.name != name:
+        raise ValueError(f"{path} holds {ckpt.config.name}, not {name}: pass --base-model")
+    return ckpt
 
 
 def load_state(path: str | Path) -> dict[str, Any]:

