@@ -21,7 +21,7 @@ import torch
 from ..evaluate import load_image, read_labels
 from .build import build
 from .checkpoint import PPRecCheckpoint, load_checkpoint
-from .config import SMALL
+from .config import ARCHITECTURES, SMALL
 from .finetune_config import ResumeError
 from .verify import generated_lines
 
@@ -70,7 +70,7 @@ def ensure_base(path: str | Path, name: str = SMALL) -> PPRecCheckpoint:
     if not path.is_file():
         build(path, None, generated_lines(4), name=name)
     ckpt = load_checkpoint(path)
-    if ckpt.config.name != name:
+    if ckpt.config.name in ARCHITECTURES and ckpt.config.name != name:
         raise ValueError(f"{path} holds {ckpt.config.name}, not {name}: pass --base-model")
     return ckpt
 
