@@ -1,20 +1,7 @@
 """Demo bills with known ground truth, for the demo data, the tests and the benchmarks (pure).
 
-``render_bill("vat_invoice", seed=7)`` draws one bill of a type listed in :data:`DEMO_TYPES`;
-:func:`save_bill` writes it as PNG/PDF plus a JSON of truth and boxes.
+``demo.render.render_bill("vat_invoice", seed=7)`` draws one bill of a type listed in
+``demo.types.DEMO_TYPES``; ``demo.render.save_bill`` writes it as PNG/PDF plus a JSON of truth and
+boxes. The package imports nothing itself: it is an installed app, and rendering needs Faker and
+the fonts, which a web or queue worker never loads.
 """
-
-from __future__ import annotations
-
-from demo.render import Bill, bills_to_pdf, render_bill, save_bill
-from demo.types import DEMO_TYPES, FIELD_KINDS, demo_type
-
-__all__ = [
-    "DEMO_TYPES",
-    "FIELD_KINDS",
-    "Bill",
-    "bills_to_pdf",
-    "demo_type",
-    "render_bill",
-    "save_bill",
-]

@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from . import webhooks
 from .models import Document, WebhookEvent
-from .serializers import DocumentSerializer, with_details
 
 _EVENT_TYPES: dict[str, WebhookEvent.Type] = {
     Document.Status.COMPLETED: WebhookEvent.Type.COMPLETED,
@@ -28,6 +27,10 @@ def document_changed(
     event_type = event_type or _EVENT_TYPES.get(document.status)
     if event_type is None or not document.callback_url or document.api_client_id is None:
         return None
+    # Imported here: a queue worker completes documents without callbacks too, and DRF's import
+    # alone costs a worker about 50 MB (ocr_review.errors).
+    from .serializers import DocumentSerializer, with_details
+
     event_id = uuid.uuid4()
     now = timezone.now()
     payload = {

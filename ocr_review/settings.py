@@ -361,7 +361,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "EXCEPTION_HANDLER": "ocr_review.errors.exception_handler",
+    "EXCEPTION_HANDLER": "ocr_review.api_errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ocr_review API",

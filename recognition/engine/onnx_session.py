@@ -5,7 +5,12 @@ never two at once on its one core, so they draw on one CPU arena registered once
 instead of an arena each: the chunks the detector freed serve the recogniser next. Reading the
 sample lines with the fast reader and the general model peaked at 199 MB instead of 216 MB, at the
 same speed (an arena extended by requested sizes fragments and peaked at 295 MB; no arena at all
-costs 7-12 % more time a line). Imports onnxruntime only, never torch.
+costs 7-12 % more time a line, and glibc's heap then fragments: 500 MB on the end-to-end bills).
+
+Memory patterns are off: ONNX Runtime plans one block per input shape it sees, and lines come in
+every width, so the arena kept growing by pattern blocks (a worker through the 45 end-to-end
+bills peaked at 360 MB with them, 320 MB without, at the same speed). Imports onnxruntime only,
+never torch.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ def serving_session(path: str | Path, *, threads: int = 1) -> ort.InferenceSessi
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.enable_mem_pattern = False
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.add_session_config_entry("session.use_env_allocators", "1")
     _register_shared_arena()

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from pdf2image import pdfinfo_from_bytes
 
-from demo import DEMO_TYPES, FIELD_KINDS, Bill, bills_to_pdf, render_bill, save_bill
-from demo.render import MAX_ROTATION_DEG
+from demo.render import MAX_ROTATION_DEG, Bill, bills_to_pdf, render_bill, save_bill
+from demo.types import DEMO_TYPES, FIELD_KINDS
 from documents.rules import (
     KINDS,
     FieldContext,
