@@ -4,6 +4,7 @@
     .venv-bench/bin/python bench/e2e.py [--bills 20] [--engines ours,tesseract,rapidocr]
         [--workers 1,2] [--out bench/results/e2e]
     .venv/bin/python bench/e2e.py --real [--sets real-zh,real]    # real sample pages, shipped types
+    ... [--line-finder lines|detector|hybrid]    # every type's line finder (default: each type's)
 
 1. Renders ``--bills`` demo bills per document type (every third one as a PDF, as ``load_demo``
    does), with their ground truth, once, into bench/out/e2e/bills.
@@ -35,7 +36,6 @@ and writes bench/results/e2e-real.md/.json (bench/e2e_real.py: truth and figures
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import multiprocessing as mp
 import os
@@ -48,6 +48,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.e2e_bills import render_bills  # noqa: E402
 from bench.e2e_figures import (  # noqa: E402
     TYPES,
     markdown,
@@ -68,34 +69,6 @@ WORKER_ENV = {
     "OCR_TORCH_THREADS": "1",
     "REVIEW_SECOND_CHECKS": "0",  # a blind second-check sample would blur the review rate
 }
-
-
-# -- bills -----------------------------------------------------------------------------------------
-
-
-def render_bills(per_type: int, seed: int) -> Path:
-    """Write the bills and truth.json once per (count, seed); later runs reuse them."""
-    from demo.render import bills_to_pdf, render_bill
-
-    folder = OUT_DIR / f"bills-{per_type}-{seed}"
-    if (folder / "truth.json").exists():
-        return folder
-    folder.mkdir(parents=True, exist_ok=True)
-    truth = {}
-    for code in TYPES:
-        for i in range(per_type):
-            bill = render_bill(code, seed + i)
-            if i % 3 == 2:
-                name = f"{code}-{seed + i}.pdf"
-                (folder / name).write_bytes(bills_to_pdf([bill]))
-            else:
-                name = f"{code}-{seed + i}.png"
-                buffer = io.BytesIO()
-                bill.image.save(buffer, "PNG")
-                (folder / name).write_bytes(buffer.getvalue())
-            truth[name] = {"type": code, "fields": bill.truth}
-    (folder / "truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1))
-    return folder
 
 
 # -- one run (child process: its own database) -----------------------------------------------------
@@ -188,7 +161,7 @@ def run(engine: str, workers: int, bills: Path, out: Path) -> None:
 
     from demo.loading import load_document_types
     from documents import services
-    from documents.models import Document, Field
+    from documents.models import Document, DocumentType, Field
     from documents.rules.cleaning import clean_value
     from documents.shipped_types import install_types
     from recognition.models import ModelVersion
@@ -196,6 +169,8 @@ def run(engine: str, workers: int, bills: Path, out: Path) -> None:
     call_command("migrate", verbosity=0)
     load_document_types()
     install_types()
+    if os.environ.get("E2E_LINE_FINDER"):
+        DocumentType.objects.update(line_finder=os.environ["E2E_LINE_FINDER"])
     if engine != "ours":
         for kind in ("general", "numeric"):
             ModelVersion.objects.get_or_create(
@@ -336,10 +311,13 @@ def main() -> None:
     parser.add_argument("--out", help="default bench/results/e2e, or e2e-real with --real")
     parser.add_argument("--real", action="store_true", help="the real sample pages instead")
     parser.add_argument("--sets", default="real-zh,real", help="sample folders for --real")
+    parser.add_argument("--line-finder", choices=("lines", "detector", "hybrid"))
     parser.add_argument(
         "--run", nargs=4, metavar=("ENGINE", "WORKERS", "BILLS", "OUT"), help=argparse.SUPPRESS
     )
     args = parser.parse_args()
+    if args.line_finder:  # read by the child processes' run()
+        os.environ["E2E_LINE_FINDER"] = args.line_finder
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ocr_review.settings")
     os.environ.setdefault("DJANGO_DEBUG", "1")
     os.environ.setdefault("REVIEW_SECOND_CHECKS", "0")

@@ -146,3 +146,46 @@ def _sample_recall(detector: TextDetector, folder: Path) -> float:
 @pytest.mark.parametrize(("folder", "floor"), [("real", 0.88), ("real-zh", 0.89)])
 def test_detector_recall_on_the_real_sample_pages(detector, samples, folder, floor):
     assert _sample_recall(detector, samples / folder) >= floor
+
+
+MEMORY_PROBE = """
+import sys
+import numpy as np
+from recognition.engine.ppocr.detect import TextDetector
+from recognition.engine.ppocr.source import DETECTOR, find_model
+
+def rss_mb():
+    status = open("/proc/self/status").read()
+    return int(status.split("VmRSS:")[1].split()[0]) // 1024
+
+detector = TextDetector(find_model(DETECTOR).path)
+page = np.load(sys.argv[1])
+detector.find_lines(page[:600, :600])  # the arena's first regions, kept as a serving process has
+before = rss_mb()
+for scale in (1.0, 0.9, 0.8):  # a new input size each time, as pages come
+    h, w = int(page.shape[0] * scale), int(page.shape[1] * scale)
+    assert detector.find_lines(page[:h, :w]), "the page has lines"
+print(before, rss_mb())
+"""
+
+
+@pytest.mark.timeout(240)
+def test_a_detector_run_gives_its_page_sized_memory_back(tmp_path):
+    """A full page needs a few hundred MB of activations; the process keeps none of it between
+    pages (without the arena's shrinkage it kept ~400 MB and grew with every new page size)."""
+    import subprocess
+    import sys
+
+    bill = render_bill("loan_application", seed=3)
+    page = tmp_path / "page.npy"
+    np.save(page, cv2.cvtColor(np.asarray(bill.image.convert("RGB")), cv2.COLOR_RGB2BGR))
+    run = subprocess.run(
+        [sys.executable, "-c", MEMORY_PROBE, str(page)],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=220,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    before, after = map(int, run.stdout.split())
+    assert after - before < 120, f"RSS grew from {before} to {after} MB over three pages"

@@ -23,6 +23,7 @@ from typing import Any
 import cv2
 import numpy as np
 import numpy.typing as npt
+import onnxruntime as ort
 
 from ..lines import LineBox, reading_order
 from ..onnx_session import serving_session
@@ -83,7 +84,13 @@ DEFAULT = DetectorSettings()
 
 
 class TextDetector:
-    """Finds text lines with a DB text detector in ONNX. Thread-safe; one per process is enough."""
+    """Finds text lines with a DB text detector in ONNX. Thread-safe; one per process is enough.
+
+    A page at the network's resolution needs a few hundred MB of activations, in a new size for
+    nearly every page: the process's arena would keep them all (a worker reading the 45
+    end-to-end bills with the detector grew to 1.3 GB), so each run gives the arena's free
+    regions back when it ends (peak 617 MB, 240 MB between pages, at the same speed).
+    """
 
     def __init__(
         self, path: str | Path, *, threads: int = 1, settings: DetectorSettings = DEFAULT
@@ -94,6 +101,8 @@ class TextDetector:
         self.session = serving_session(self.path, threads=threads)
         self._input = self.session.get_inputs()[0].name
         self.settings = settings
+        self.run_options = ort.RunOptions()
+        self.run_options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
 
     def probability(self, page: npt.NDArray[Any]) -> tuple[ProbMap, BgrImage]:
         """The network's text probability map of a page (at the network's input size) and the
@@ -101,7 +110,7 @@ class TextDetector:
         image = to_bgr(page)
         s = self.settings
         batch = prepare(image, s.min_side, s.max_side, s.mean, s.std)
-        out = self.session.run(None, {self._input: batch})[0]
+        out = self.session.run(None, {self._input: batch}, self.run_options)[0]
         return np.asarray(out, dtype=np.float32)[0, 0], image
 
     def find_lines(self, page: npt.NDArray[Any]) -> list[LineBox]:
