@@ -28,7 +28,7 @@ def document_changed(
     if event_type is None or not document.callback_url or document.api_client_id is None:
         return None
     # Imported here: a queue worker completes documents without callbacks too, and DRF's import
-    # alone costs a worker about 50 MB (ocr_review.errors).
+    # alone costs a worker about 20 MB (ocr_review.errors).
     from .serializers import DocumentSerializer, with_details
 
     event_id = uuid.uuid4()

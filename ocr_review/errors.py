@@ -5,7 +5,7 @@
 Domain errors (intake, review) derive from :class:`DomainError`, which carries its code and HTTP
 status; :func:`json_error` (plain Django views) and ``ocr_review.api_errors.exception_handler``
 (DRF) map them the same way. This module does not import DRF: queue workers import the domain
-errors, and DRF's import alone loads psycopg, requests and django.test (about 50 MB a worker).
+errors, and DRF's import alone loads psycopg, requests and django.test (about 20 MB a worker).
 """
 
 from __future__ import annotations

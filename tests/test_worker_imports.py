@@ -1,7 +1,8 @@
 """A queue worker reads a bill without loading what only the web pages and the API need.
 
-DRF's import alone loads psycopg, requests and django.test (about 50 MB a worker), the demo
-renderer loads Faker; a worker process has none of them after recognising a document, so the
+DRF's import alone loads psycopg, requests and django.test (about 20 MB a worker), the demo
+renderer loads Faker; a worker process has none of them after recognising a document (one
+without a callback URL: its webhook payload is the API's serializer), so the
 whole worker stays within its memory budget (bench/e2e.py measures it).
 """
 

@@ -39,7 +39,8 @@ log = logging.getLogger(__name__)
 # Pixels (batch size × padded width) per inference call: the output alone is 75 kB per frame (18,710
 # classes), one frame per 8 px, so wide batches are split to keep a worker's memory flat. Batching
 # buys almost nothing on one CPU thread: at 1,024 a worker through the 45 end-to-end bills peaked
-# 28 MB lower than at 2,048, in the same time (640: 4 MB lower still).
+# 28 MB lower than at 2,048, in the same time (640: 4 MB lower still). A line wider than this is
+# read alone.
 MAX_BATCH_PIXELS = 1024
 
 
