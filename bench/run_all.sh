@@ -40,3 +40,4 @@ $py bench/e2e.py --bills 15 --engines ours --out bench/results/e2e-v6
 OCR_FAST_READER="$PWD/recognition/weights/ppocr-v6-tiny.onnx" $py bench/e2e.py --bills 15 --engines ours \
   --out bench/results/e2e-v6-published-tiny
 OCR_FAST_READER= $py bench/e2e.py --bills 15 --engines ours --out bench/results/e2e-v6-no-fast-reader
+$py bench/e2e.py --bills 15 --engines ours --line-finder detector --out bench/results/e2e-v6-detector
