@@ -356,6 +356,13 @@ def match_boxes(
     found: Sequence[Sequence[float]], truth: Sequence[Sequence[float]], iou: float = 0.5
 ) -> tuple[int, int]:
     """(matched, len(truth)): greedy one-to-one matching by IoU, best pairs first."""
+    return len(matched_truth(found, truth, iou)), len(truth)
+
+
+def matched_truth(
+    found: Sequence[Sequence[float]], truth: Sequence[Sequence[float]], iou: float = 0.5
+) -> set[int]:
+    """Indices of the truth boxes :func:`match_boxes` pairs with a found box."""
     pairs = sorted(
         ((box_iou(f, t), i, j) for i, f in enumerate(found) for j, t in enumerate(truth)),
         reverse=True,
@@ -366,4 +373,4 @@ def match_boxes(
         if score >= iou and i not in used_f and j not in used_t:
             used_f.add(i)
             used_t.add(j)
-    return len(used_t), len(truth)
+    return used_t
