@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import astuple
 from pathlib import Path
 
 import cv2
@@ -281,21 +280,23 @@ def test_match_boxes_pairs_each_truth_box_at_most_once(found, truth, matched):
     assert match_boxes(found, truth) == matched
 
 
-# Measured with bench/line_recall.py (IoU >= 0.5): 0.907 on the SROIE receipts, 0.956 on the
-# Chinese e-invoices; lines whose text is handed over whole (matched, inside a longer line or in
-# pieces): 0.978 and 0.980, and none missed. A drop below these floors is a regression.
+# Measured with bench/line_recall.py (IoU >= 0.5): 0.907 on the SROIE receipts, 0.956 and 0.974
+# on the Chinese e-invoices; COVERED_FLOORS: lines the recogniser gets in one found line or a few
+# on their row (bench/results/line-recall.md). A drop below these floors is a regression.
+COVERED_FLOORS = {"real": 0.975, "real-zh": 0.975, "real-zh2": 0.975}  # 0.980, 0.980, 0.979
+
+
 @pytest.mark.parametrize(
-    ("folder", "floor", "covered_floor"), [("real", 0.90, 0.97), ("real-zh", 0.95, 0.975)]
+    ("folder", "floor", "covered_floor"),
+    [("real", 0.90, COVERED_FLOORS["real"]), ("real-zh", 0.95, COVERED_FLOORS["real-zh"])]
+    + [("real-zh2", 0.97, COVERED_FLOORS["real-zh2"])],
 )
 def test_recall_on_the_real_sample_pages(samples, folder, floor, covered_floor):
     total = Coverage()
     for meta in sorted((samples / folder / "docs").glob("*.json")):
         image = next(p for p in meta.parent.glob(meta.stem + ".*") if p.suffix != ".json")
         truth = [quad_to_box(line["box"]) for line in json.loads(meta.read_text())["lines"]]
-        found = [b.as_tuple() for b in find_lines(cv2.imread(str(image)))]
-        page = coverage(found, truth)
-        assert page.matched == match_boxes(found, truth)[0]
-        total = Coverage(*(a + b for a, b in zip(astuple(total), astuple(page))))
+        total = total + coverage([b.as_tuple() for b in find_lines(cv2.imread(str(image)))], truth)
     assert total.matched / total.truth >= floor
     assert total.covered / total.truth >= covered_floor
     assert total.missed == 0, "every truth line is at least partly found"
