@@ -172,7 +172,7 @@ print(before, rss_mb())
 @pytest.mark.timeout(240)
 def test_a_detector_run_gives_its_page_sized_memory_back(tmp_path):
     """A full page needs a few hundred MB of activations; the process keeps none of it between
-    pages (without the arena's shrinkage it kept ~400 MB and grew with every new page size)."""
+    pages (without the arena's shrinkage it kept ~300 MB more over three page sizes)."""
     import subprocess
     import sys
 
