@@ -134,7 +134,7 @@ def main() -> None:
         ]
         texts += [d.text for d in decoded]
         raw_conf += list(confidences(scores, reader.charset, 1.0))
-        shipped_conf += list(confidences(scores, reader.charset, shipped_t))
+        shipped_conf += [d.confidence for d in decoded]  # the reader's own, at its temperature
     ok = np.array([comparable(t) == comparable(line.text) for t, line in zip(texts, lines)])
     raw = np.array(raw_conf)
     curves = {"raw (T = 1)": (raw, ok)}

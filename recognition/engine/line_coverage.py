@@ -20,7 +20,7 @@ ROW_SHARE = 0.5  # a found box is on the truth line's row when it spans this muc
 JOINED_COVER = 0.8  # one box on the row spans at least this share of the width: joined (or merged)
 SPLIT_COVER = 0.7  # two or more boxes on the row span at least this share together: split
 PARTIAL_COVER = 0.3  # boxes on the row span at least this share: partly found; less: missed
-OTHER_LINE = 0.5  # a box holds another truth line when it spans this share of it, both ways
+OTHER_LINE = 0.5  # a box holds another truth line when on its row it spans this share of it
 # A box this many times the truth line's height holds more than its row (a seal, a ruling, a line
 # the truth leaves out), even where it holds no other truth line: merged, not joined. Tilted
 # photos make single lines taller too, so photo figures count some joined lines as merged.
@@ -67,10 +67,16 @@ def _same_row(a: Box, b: Box) -> bool:
     return _overlap(a[1], a[3], b[1], b[3]) >= ROW_SHARE * min(_height(a), _height(b))
 
 
+def _on_row(box: Box, other: Box) -> bool:
+    """``other`` spans at least ROW_SHARE of ``box``'s height."""
+    return _overlap(box[1], box[3], other[1], other[3]) >= ROW_SHARE * _height(box)
+
+
 def _spans(box: Box, other: Box) -> bool:
     """``other`` lies on ``box``'s row and spans at least OTHER_LINE of its width."""
-    rows = _overlap(box[1], box[3], other[1], other[3]) >= OTHER_LINE * _height(box)
-    return rows and _overlap(box[0], box[2], other[0], other[2]) >= OTHER_LINE * _width(box)
+    return _on_row(box, other) and _overlap(
+        box[0], box[2], other[0], other[2]
+    ) >= OTHER_LINE * _width(box)
 
 
 def _union(intervals: list[tuple[float, float]]) -> float:
@@ -85,7 +91,7 @@ def _union(intervals: list[tuple[float, float]]) -> float:
 def miss_kind(box: Box, found: Sequence[Box], truth: Sequence[Box] = ()) -> str:
     """``joined``, ``split``, ``merged``, ``partial`` or ``missed``: how ``found`` covers a
     truth box that no found box matched; ``truth`` (all truth boxes) tells merged rows."""
-    row = [f for f in found if _overlap(box[1], box[3], f[1], f[3]) >= ROW_SHARE * _height(box)]
+    row = [f for f in found if _on_row(box, f)]
     width = _width(box)
     spans = [(max(f[0], box[0]), min(f[2], box[2])) for f in row if f[2] > box[0] and f[0] < box[2]]
     holders = [f for f in row if _overlap(box[0], box[2], f[0], f[2]) >= JOINED_COVER * width]
