@@ -92,11 +92,14 @@ def use_engine(name: str) -> None:
     """In a worker: make the pipeline read with engine ``name`` (ours needs nothing)."""
     if name == "ours":
         return
+    from django.conf import settings
+
     from bench import engines
     from recognition import loader
     from recognition.engine.charset import general_charset
     from recognition.models import ModelVersion
 
+    settings.OCR_FAST_READER = ""  # the peer reads every line itself: no fast model in front
     reader = PeerReader(engines.load(name), general_charset())
     versions = {
         kind: ModelVersion.objects.get(kind=kind, name=f"peer-{name}")

@@ -83,7 +83,8 @@ def test_tidy_spaces(text, tidy):
 
 @pytest.mark.slow
 def test_e2e_benchmark_runs_bills_through_the_pipeline(tmp_path):
-    """One bill per type with our engine and one worker: the benchmark's whole path, for real."""
+    """One bill per type with our engine and a peer (published PP-OCRv6 tiny, in place of both
+    our models and with no fast reader in front), one worker: the benchmark's whole path."""
     import json
     import os
     import subprocess
@@ -99,7 +100,7 @@ def test_e2e_benchmark_runs_bills_through_the_pipeline(tmp_path):
             "--bills",
             "1",
             "--engines",
-            "ours",
+            "ours,ppocr-v6-tiny",
             "--workers",
             "1",
             "--out",
@@ -118,3 +119,6 @@ def test_e2e_benchmark_runs_bills_through_the_pipeline(tmp_path):
     assert ours["speed"]["1"]["pages_per_min"] > 0
     assert 0 <= ours["overall"]["review_rate"] <= 1
     assert len(ours["sweep"]) > 10
+    peer = report["engines"]["ppocr-v6-tiny"]
+    assert peer["overall"]["documents"] == 3 and peer["speed"]["1"]["failed_documents"] == 0
+    assert peer["overall"]["fields"] == ours["overall"]["fields"]
