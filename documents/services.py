@@ -27,13 +27,19 @@ _EXTENSIONS = {
 
 
 def enqueue_recognition(document_id: int) -> None:
-    """Recognise the document in a worker once the caller's transaction commits."""
+    """Recognise the document in a worker once the caller's transaction commits.
+
+    A broker that cannot take the task (Redis down, a locked SQLite queue) is logged, not raised:
+    the document row has committed by then, and the watchdog queues a document left waiting
+    (``processing.watchdog``). Raising would fail an upload that was in fact kept.
+    """
     enqueue_on_commit(
         "processing.tasks.run_recognition",
         document_id,
         queue="recognition",
         group="recognition",
         name=f"recognize-{document_id}",
+        robust=True,
     )
 
 

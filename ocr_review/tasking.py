@@ -14,7 +14,7 @@ from django.utils import timezone
 
 
 def enqueue_on_commit(
-    task: str, *args: Any, queue: str, group: str, name: str | None = None
+    task: str, *args: Any, queue: str, group: str, name: str | None = None, robust: bool = False
 ) -> None:
     """Queue ``task(*args)`` on ``queue`` once the current transaction commits (at once outside
     one).
@@ -22,7 +22,8 @@ def enqueue_on_commit(
     Never before the commit: a worker would not see the rows the caller just wrote, or would see
     them stale. ``queue`` is a key of settings.Q_QUEUES (recognition, webhooks, background), each
     served by its own cluster; ``group`` groups results in the admin; ``name`` prefixes the task's
-    name there (a timestamp keeps it unique).
+    name there (a timestamp keeps it unique). ``robust``: a broker that cannot take the task is
+    logged, not raised, for callers whose committed rows a sweep queues again (the watchdog).
     """
     from django_q.tasks import async_task
 
@@ -36,5 +37,6 @@ def enqueue_on_commit(
             group=group,
             cluster=cluster,
             sync=settings.OCR_TASKS_SYNC,
-        )
+        ),
+        robust=robust,
     )

@@ -143,3 +143,38 @@ def test_upload_page_answers_bad_files_with_status_and_message(
     )
     assert response.status_code == status
     assert response.json()["code"] == error.code
+
+
+def test_a_broker_that_cannot_take_the_task_loses_no_upload(
+    demo_types, django_capture_on_commit_callbacks, settings, monkeypatch, caplog
+):
+    """Redis down (or a locked SQLite queue) after the row committed: the upload is kept, file and
+    all, and the watchdog queues it once the broker is back."""
+    from datetime import timedelta
+
+    import django_q.tasks
+    from django.utils import timezone
+
+    from processing.watchdog import rescue_stuck_documents
+
+    settings.OCR_TASKS_SYNC = False
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("Redis is not reachable")
+
+    monkeypatch.setattr(django_q.tasks, "async_task", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        result = services.ingest(png_bytes(color="khaki"), name="a.png", document_type="bank_slip")
+    document = Document.objects.get(pk=result.document.pk)
+    assert result.created and document.status == Document.Status.QUEUED
+    assert document.file.storage.exists(document.file.name), "the stored file was deleted"
+    assert "Redis is not reachable" in caplog.text
+
+    queued = []
+    monkeypatch.setattr(django_q.tasks, "async_task", lambda *a, **k: queued.append(a))
+    Document.objects.filter(pk=document.pk).update(
+        updated_at=timezone.now() - timedelta(seconds=settings.OCR_STUCK_AFTER_S + 60)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert rescue_stuck_documents() == {"requeued": 1, "failed": 0}
+    assert queued == [("processing.tasks.run_recognition", document.pk)]
