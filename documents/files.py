@@ -107,10 +107,17 @@ def image_dimensions(data: bytes, limits: FileLimits) -> tuple[int, int]:
     return width, height
 
 
+def page_count(image: Image.Image) -> int:
+    """Pages of an opened image: a TIFF's frames are pages; any other format is one page. A phone's
+    JPEG often carries a second image (an HDR gain map or a depth map: Pillow opens it as MPO),
+    and an animated PNG or GIF is no stack of pages either."""
+    return getattr(image, "n_frames", 1) if image.format == "TIFF" else 1
+
+
 def _validate_image(data: bytes, limits: FileLimits) -> int:
     try:
         image = open_image(io.BytesIO(data), limits.max_pixels)
-        frames = getattr(image, "n_frames", 1)
+        frames = page_count(image)
         if frames > limits.max_pages:
             raise TooManyPages(f"The TIFF has {frames} pages; the limit is {limits.max_pages}.")
         # Pillow checks the first frame's size only; every other frame is measured from its
@@ -151,7 +158,7 @@ def render_pages(data: bytes, content_type: str, limits: FileLimits) -> list[Ima
         return render_pdf(data, limits)
     try:
         image = open_image(io.BytesIO(data), limits.max_pixels)
-        frames = min(getattr(image, "n_frames", 1), limits.max_pages)
+        frames = min(page_count(image), limits.max_pages)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
         raise CorruptFile(f"The image is damaged and cannot be read ({exc}).") from exc
     out = []

@@ -178,3 +178,35 @@ def test_a_broker_that_cannot_take_the_task_loses_no_upload(
     with django_capture_on_commit_callbacks(execute=True):
         assert rescue_stuck_documents() == {"requeued": 1, "failed": 0}
     assert queued == [("processing.tasks.run_recognition", document.pk)]
+
+
+def test_a_phone_jpeg_with_a_second_image_is_one_page(demo_types):
+    """Phones store an HDR gain map or a depth map as a second image in the JPEG (Pillow reads
+    such a file as MPO): that is not a second page of the bill."""
+    from documents.files import render_pages, validate
+    from documents.limits import intake_limits
+
+    photo, gain_map = Image.new("RGB", (600, 400), "white"), Image.new("RGB", (300, 200), "gray")
+    buffer = io.BytesIO()
+    photo.save(buffer, "MPO", save_all=True, append_images=[gain_map])
+    data = buffer.getvalue()
+    assert Image.open(io.BytesIO(data)).n_frames == 2
+    assert validate(data, intake_limits()) == ("image/jpeg", 1)
+    pages = render_pages(data, "image/jpeg", intake_limits())
+    assert [page.size for page in pages] == [(600, 400)]
+
+
+def test_every_frame_of_a_tiff_is_a_page(demo_types):
+    from documents.files import render_pages, validate
+    from documents.limits import intake_limits
+
+    frames = [Image.new("RGB", (500, 300 + 10 * i), "white") for i in range(3)]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, "TIFF", save_all=True, append_images=frames[1:])
+    data = buffer.getvalue()
+    assert validate(data, intake_limits()) == ("image/tiff", 3)
+    assert [p.size for p in render_pages(data, "image/tiff", intake_limits())] == [
+        (500, 300),
+        (500, 310),
+        (500, 320),
+    ]
