@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
@@ -92,7 +93,9 @@ def ingest(
     if existing:
         return IngestResult(existing, False)
     base = os.path.basename(name or "upload")[:200] or "upload"
-    stored_name = f"{sha[:16]}{_EXTENSIONS[content_type]}"
+    # A name of its own per document: an object store that overwrites by default (S3) would
+    # otherwise let one client's purge, or a lost race's clean-up, delete another's identical file.
+    stored_name = f"{sha[:16]}-{uuid.uuid4().hex[:12]}{_EXTENSIONS[content_type]}"
     document = Document(
         sha256=sha,
         original_name=base,

@@ -12,6 +12,7 @@ field by what happened to it since the last run:
 from __future__ import annotations
 
 import io
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -85,7 +86,10 @@ def store_result(
                 old_files.append(row.image.name)
             row.skew_angle = page.skew_angle
             row.width, row.height = page.image.width, page.image.height
-            row.image.save(f"doc{document.pk}-p{index}.jpg", content, save=False)
+            # A new name each run: on a store that overwrites (S3), deleting the old file below
+            # would otherwise delete the one just written.
+            name = f"doc{document.pk}-p{index}-{uuid.uuid4().hex[:12]}.jpg"
+            row.image.save(name, content, save=False)
             row.save()
             pages.append(row)
         for gone in existing_pages.values():

@@ -157,3 +157,68 @@ def test_upload_page_accepts_a_bill_and_the_detail_page_shows_its_fields(
         {"file": ContentFile(data, name="loan-again.png"), "document_type": "loan_application"},
     )
     assert again.status_code == 200 and again.json()["id"] == doc.pk and not again.json()["created"]
+
+
+@pytest.fixture
+def overwriting_storage(settings, media_root):
+    """Files stored the way S3 stores them by default: a name already taken is overwritten."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(media_root), "allow_overwrite": True},
+        },
+    }
+
+
+def test_a_store_that_overwrites_keeps_every_page_image_over_a_rerun(
+    demo_types, rendered_bills, django_capture_on_commit_callbacks, supervisor, overwriting_storage
+):
+    data, _ = rendered_bills["bank_slip"]
+    doc = ingest_now(data, "slip.png", "bank_slip", django_capture_on_commit_callbacks)
+    first = [p.image.name for p in doc.pages.all()]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.rerun_recognition(doc, actor=supervisor)
+    pages = list(Page.objects.filter(document=doc))
+    assert pages and all(p.image.storage.exists(p.image.name) for p in pages), "page image deleted"
+    assert not any(p.image.storage.exists(name) for p in pages for name in first)
+
+
+def test_identical_files_of_two_documents_are_stored_apart(
+    demo_types, rendered_bills, settings, overwriting_storage
+):
+    settings.OCR_TASKS_SYNC = False
+    data, _ = rendered_bills["bank_slip"]
+    one = services.ingest(data, name="a.png", document_type="bank_slip").document
+    two = services.ingest(data, name="a.png", document_type="loan_application").document
+    assert one.file.name != two.file.name
+    one.file.storage.delete(one.file.name)  # one document purged: the other keeps its file
+    assert two.file.storage.exists(two.file.name)
+
+
+def test_an_error_while_storing_the_result_is_retried_not_left_processing(
+    demo_types, rendered_bills, django_capture_on_commit_callbacks, settings, monkeypatch
+):
+    """The database refusing the write (locked, connection lost) after the pages were read: the
+    document goes back to the queue with a plain error, and the next attempt stores it."""
+    from django.db import OperationalError
+
+    import processing.run
+
+    real_store = processing.run.store_result
+    calls = []
+
+    def locked_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("database is locked")
+        return real_store(*args, **kwargs)
+
+    monkeypatch.setattr(processing.run, "store_result", locked_once)
+    data, _ = rendered_bills["bank_slip"]
+    doc = ingest_now(data, "slip.png", "bank_slip", django_capture_on_commit_callbacks)
+    assert len(calls) == 2
+    assert doc.status in (Document.Status.NEEDS_REVIEW, Document.Status.COMPLETED), doc.error
+    assert doc.attempts == 2 and doc.fields.count() == demo_types["bank_slip"].fields.count()
+    failed = Event.objects.get(document=doc, kind="recognition_failed")
+    assert "OperationalError" in failed.detail["error"] and failed.detail["attempt"] == 1
