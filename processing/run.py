@@ -117,6 +117,15 @@ def process_document(document_id: int) -> str:
             layout=document.document_type.layout or None,
             find=finder,
         )
+        versions = {"general": general_version, "numeric": numeric_version}
+        store_result(
+            document,
+            result,
+            versions,
+            render_s=render_s,
+            other_models=loader.used_models(page_reader),
+        )
+        transitions.finish_processing(document, seconds=time.perf_counter() - started)
     except IntakeError as exc:
         transitions.fail(document.pk, exc.message)
         return "failed"
@@ -132,9 +141,4 @@ def process_document(document_id: int) -> str:
         if document.status == Document.Status.QUEUED:
             enqueue_recognition(document.pk)
         return "error"
-    versions = {"general": general_version, "numeric": numeric_version}
-    store_result(
-        document, result, versions, render_s=render_s, other_models=loader.used_models(page_reader)
-    )
-    transitions.finish_processing(document, seconds=time.perf_counter() - started)
     return "done"
