@@ -17,13 +17,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from documents import events, notify, second_checks, transitions
-from documents.models import HUMAN_DECIDED, Field, WebhookEvent
+from documents.models import HUMAN_DECIDED, Document, Field, WebhookEvent
 from documents.reasons import localized
 from documents.rules import FieldContext, RuleOutcome, build_rules, fold_text, run_rules
 
 from . import queries
 from .exceptions import LeaseLost, NotUnderReview, RulesStillFail, StaleVersion
 from .models import Claim
+
+RECOGNISING = (Document.Status.QUEUED, Document.Status.PROCESSING)
 
 
 def lease() -> timedelta:
@@ -93,9 +95,15 @@ def claim(field_id: int, user, *, correcting: bool = False) -> Field:
     ``correcting``: a clerk or supervisor opens a field that was accepted automatically or already
     decided, to correct it; the same lease, decision and audit apply.
     """
-    field = Field.objects.get(pk=field_id)
+    field = Field.objects.select_related("document").get(pk=field_id)
     if field.status != Field.Status.NEEDS_REVIEW and not correcting:
         raise NotUnderReview(_("This field has already been decided."))
+    if correcting and field.document.status in RECOGNISING:
+        # The worker's result would skip a leased field: its new reading would be lost.
+        raise NotUnderReview(
+            _("This document is being read again; correct it once recognition has finished."),
+            status=field.status,
+        )
     if not _take(field, user, timezone.now(), any_status=correcting):
         holder = Claim.objects.filter(field=field).select_related("user").first()
         raise LeaseLost(
@@ -122,13 +130,18 @@ def release(field_id: int, user) -> None:
 
 
 def force_release(field_id: int, supervisor) -> bool:
-    released = Claim.objects.filter(field_id=field_id, locked_until__gt=timezone.now()).update(
-        locked_until=None, user=None
-    )
+    """A supervisor takes a field back from the clerk holding it; the audit trail names whom."""
+    live = Claim.objects.filter(field_id=field_id, locked_until__gt=timezone.now())
+    holder = live.values_list("user__username", flat=True).first()
+    released = live.update(locked_until=None, user=None)
     if released:
         field = Field.objects.select_related("document", "spec").get(pk=field_id)
         events.field_decided(
-            field, actor=supervisor, kind="claim_force_released", before=None, after=None
+            field,
+            actor=supervisor,
+            kind="claim_force_released",
+            before={"held_by": holder} if holder else None,
+            after=None,
         )
     return bool(released)
 
@@ -187,6 +200,11 @@ def decide(
             current_version=field.version,
         )
     value = fold_text(value).strip() if value else ""
+    if value == field.value and field.status in HUMAN_DECIDED and not override_reason.strip():
+        # A decision walked through again and left as it was (Enter on each field of a completed
+        # document): nothing to write, audit or tell the integrator; the field is given back.
+        Claim.objects.filter(field=field, user=user).update(locked_until=None, user=None)
+        return Decision(field, field.status, False)
     outcome = _outcome(field, value)
     failures = [f.as_reason() for f in outcome.failures]
     if failures and not override_reason.strip():
@@ -197,7 +215,7 @@ def decide(
             failures=shown,
         )
     if value == field.value and field.status in HUMAN_DECIDED:
-        status = field.status  # a decision confirmed again stays what it was
+        status = field.status  # confirmed again with an override reason: stays what it was
     else:
         status = Field.Status.CONFIRMED if value == field.value else Field.Status.CORRECTED
     correcting = field.status != Field.Status.NEEDS_REVIEW

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -61,6 +62,12 @@ def _filters(request) -> dict:
     return {k: source.get(k, "") for k in ("document_type", "kind", "reason", "walk")}
 
 
+def _filter_query(filters: dict) -> str:
+    """The filters that are set, as a URL query (no leading "?"): carried from the queue to the
+    review page and on to the next field, so a filtered queue stays filtered."""
+    return urlencode({k: v for k, v in filters.items() if v})
+
+
 def _walk_next(request: HttpRequest, document_id: int, after: int | None):
     """Whole-document review: the document's next field in form order after ``after``, opened for
     review or correction whatever its status; back to the document when none is left."""
@@ -89,6 +96,7 @@ class QueueView(ClerkMixin, TemplateView):
         page = Paginator(qs, QUEUE_PAGE_SIZE).get_page(self.request.GET.get("page"))
         ctx.update(
             filters=filters,
+            filter_query=_filter_query(filters),
             fields=page.object_list,
             page_obj=page,
             total=page.paginator.count,
@@ -123,7 +131,7 @@ def next_field(request):
         else:
             messages.success(request, _("The queue is empty. Nothing left to review."))
         return redirect("queue")
-    query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
+    query = _filter_query(filters)
     return redirect(reverse("review-field", args=[field.pk]) + (f"?{query}" if query else ""))
 
 
@@ -168,7 +176,12 @@ class ReviewView(ClerkMixin, TemplateView):
             filters=_filters(self.request),
             lease_s=services.lease().total_seconds(),
             opened_at=time.time(),
-            queue_left=queries.open_fields().count(),
+            # What this clerk can still take from the queue as filtered: others' holds excluded.
+            queue_left=queries.unclaimed(
+                queries.open_fields(
+                    **{k: v for k, v in _filters(self.request).items() if k != "walk"}
+                )
+            ).count(),
         )
         return ctx
 

@@ -11,6 +11,7 @@ from documents.api import tokens
 from documents.models import Document, Event, Field, WebhookEvent
 from reviews import services
 from reviews.exceptions import NotUnderReview
+from reviews.models import Claim
 from tests.factories import document_with_fields
 
 S = Field.Status
@@ -74,3 +75,38 @@ def test_whole_document_review_walks_every_field_in_order(client, clerk, complet
     assert step["Location"].endswith(f"/fields/{ordered[1]}/?walk={completed_slip.pk}")
     done = client.post(reverse("review-next"), {"walk": completed_slip.pk, "after": ordered[-1]})
     assert done["Location"] == completed_slip.get_absolute_url()
+
+
+def test_walking_a_decided_field_unchanged_writes_nothing(
+    completed_slip, clerk, django_capture_on_commit_callbacks
+):
+    """Enter on each field of a completed document: a decision left as it was is no new decision
+    (no version, no audit event, no document.updated for the integrator); the hold is given up."""
+    field = completed_slip.fields.get(spec__key="amount")
+    services.claim(field.pk, clerk, correcting=True)
+    with django_capture_on_commit_callbacks(execute=False):
+        services.decide(field.pk, clerk, "8,650.50", version=field.version)
+    field.refresh_from_db()
+    events, hooks = Event.objects.count(), WebhookEvent.objects.count()
+    services.claim(field.pk, clerk, correcting=True)
+    with django_capture_on_commit_callbacks(execute=False):
+        decision = services.decide(field.pk, clerk, " 8,650.50 ", version=field.version)
+    assert decision.status == S.CORRECTED
+    assert Field.objects.get(pk=field.pk).version == field.version
+    assert (Event.objects.count(), WebhookEvent.objects.count()) == (events, hooks)
+    assert Claim.objects.get(field=field).user is None, "the hold was given back"
+
+
+@pytest.mark.parametrize("status", [Document.Status.QUEUED, Document.Status.PROCESSING])
+def test_a_document_being_read_again_cannot_be_corrected_meanwhile(
+    completed_slip, clerk, client, status
+):
+    """A worker storing its result leaves a leased field alone: a correction opened during a
+    re-run would make the worker drop that field's new reading."""
+    Document.objects.filter(pk=completed_slip.pk).update(status=status)
+    field = completed_slip.fields.get(spec__key="amount")
+    with pytest.raises(NotUnderReview, match="being read again"):
+        services.claim(field.pk, clerk, correcting=True)
+    client.force_login(clerk)
+    page = client.get(reverse("review-field", args=[field.pk]) + "?correct=1")
+    assert page.status_code == 302 and page["Location"] == reverse("queue")

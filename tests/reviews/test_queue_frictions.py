@@ -81,3 +81,16 @@ def test_the_queue_is_paged(client, clerk, demo_types):
     first = client.get(reverse("queue")).content.decode()
     assert "1 / 2" in first and "?page=2" in first
     assert client.get(reverse("queue"), {"page": 2}).status_code == 200
+
+
+def test_a_field_opened_from_a_filtered_queue_keeps_the_filter(client, clerk, clerk2, two_types):
+    slip, invoice = two_types
+    client.force_login(clerk)
+    queue = client.get(reverse("queue"), {"document_type": "bank_slip", "kind": ""})
+    row = reverse("review-field", args=[slip.fields.first().pk]) + "?document_type=bank_slip"
+    assert f'href="{row}"' in queue.content.decode()
+    services.claim(slip.fields.last().pk, clerk2)  # another clerk's hold is not "left" for us
+    page = client.get(row)
+    assert page.context["filters"]["document_type"] == "bank_slip"
+    assert page.context["queue_left"] == 0, "the bank slip's other field is held by clerk2"
+    assert 'name="document_type" value="bank_slip"' in page.content.decode()

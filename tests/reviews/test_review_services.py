@@ -69,7 +69,8 @@ def test_supervisor_force_release_frees_the_field_and_is_audited(slip, clerk, cl
     field = services.claim_next(clerk)
     assert services.force_release(field.pk, supervisor)
     assert services.claim(field.pk, clerk2).pk == field.pk
-    assert Event.objects.filter(kind="claim_force_released", field=field, actor=supervisor).exists()
+    released = Event.objects.get(kind="claim_force_released", field=field, actor=supervisor)
+    assert released.before == {"held_by": clerk.username}, "the audit names whose hold was taken"
     with pytest.raises(LeaseLost):
         services.decide(field.pk, clerk, "张伟", version=field.version)
 
