@@ -34,7 +34,8 @@ class SessionIdleTimeoutMiddleware:
     """Logs a browser session out after settings.SESSION_IDLE_TIMEOUT_S without a request.
 
     The review page's lease heartbeat counts as activity, so a clerk at work is never logged out;
-    a screen left alone is. Token-authenticated API calls carry no session and are not affected.
+    a screen left alone is: the page stops its heartbeat after a lease's time without input
+    (static/js/review.js). Token-authenticated API calls carry no session and are not affected.
     """
 
     def __init__(self, get_response: Handler) -> None:

@@ -8,7 +8,7 @@ needs a live lease and the version of the field the clerk saw, so nothing is sil
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -124,9 +124,17 @@ def heartbeat(field_id: int, user) -> bool:
     )
 
 
-def release(field_id: int, user) -> None:
-    """The clerk left or skipped the field: it goes back to the queue at once."""
-    Claim.objects.filter(field_id=field_id, user=user).update(locked_until=None, user=None)
+def release(field_id: int, user, *, claimed_at: datetime | None = None) -> None:
+    """The clerk left or skipped the field: it goes back to the queue at once.
+
+    ``claimed_at`` (the hold the leaving page was opened with) releases that hold only: a page
+    reloaded, or re-opened in the same tab, has claimed the field afresh by the time the old page's
+    release arrives, and must keep it.
+    """
+    held = Claim.objects.filter(field_id=field_id, user=user)
+    if claimed_at is not None:
+        held = held.filter(claimed_at=claimed_at)
+    held.update(locked_until=None, user=None)
 
 
 def force_release(field_id: int, supervisor) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -175,6 +176,9 @@ class ReviewView(ClerkMixin, TemplateView):
             others=field.document.fields.exclude(pk=field.pk).select_related("spec"),
             filters=_filters(self.request),
             lease_s=services.lease().total_seconds(),
+            claimed_at=Claim.objects.filter(field=field, user=self.request.user)
+            .values_list("claimed_at", flat=True)
+            .first(),
             opened_at=time.time(),
             # What this clerk can still take from the queue as filtered: others' holds excluded.
             queue_left=queries.unclaimed(
@@ -251,8 +255,14 @@ def heartbeat(request, pk: int):
 @login_required
 @require_POST
 def release(request, pk: int):
+    """The review page's ``pagehide`` beacon; ``claimed`` names the hold its page opened with."""
     _require_clerk(request)
-    services.release(pk, request.user)
+    stamp = request.POST.get("claimed", "")
+    try:
+        claimed_at = datetime.fromisoformat(stamp) if stamp else None
+    except ValueError:
+        return json_error("invalid", _("claimed is not a date and time."), 400)
+    services.release(pk, request.user, claimed_at=claimed_at)
     return JsonResponse({"released": True})
 
 

@@ -135,3 +135,64 @@ def test_help_dialog_opens_with_question_mark(live_server, browser, demo_types, 
     page.locator("#help-button").focus()
     press(page, "?")
     assert page.locator("dialog#help").is_visible()
+
+
+def test_esc_takes_back_typing_and_a_reload_keeps_the_hold(
+    live_server, browser, demo_types, clerk
+):
+    """The first Esc undoes what was typed (the second skips); Shift+Tab from the value saves
+    nothing; reloading the page keeps the clerk's hold although the old page's release beacon
+    arrives after the new page claimed the field."""
+    document_with_fields(
+        demo_types["bank_slip"],
+        {
+            "payer_name": ("张伟", 0.62, ["low_confidence"]),
+            "amount": ("8,650.00", 0.6, ["low_confidence"]),
+        },
+    )
+    page = login(browser.new_context(), live_server.url, "clerk")
+    page.goto(f"{live_server.url}/review/")
+    start_reviewing(page)
+    page.wait_for_selector("#value")
+    field = Field.objects.get(claim__user=clerk)
+    page.keyboard.type("李四")
+    press(page, "Escape")
+    assert page.input_value("#value") == field.value, "the first Esc restores the read value"
+    press(page, "Shift+Tab")
+    field.refresh_from_db()
+    assert field.status == Field.Status.NEEDS_REVIEW, "Shift+Tab saved the field"
+
+    page.reload()
+    page.wait_for_selector("#value")
+    page.wait_for_timeout(500)  # the old page's beacon has landed by now
+    claim = Claim.objects.get(field=field)
+    assert claim.user == clerk and claim.locked_until is not None, "the reload lost the hold"
+
+    page.locator("#value").focus()
+    with page.expect_navigation():
+        press(page, "Escape")
+    assert not Claim.objects.filter(field=field, user=clerk, locked_until__isnull=False).exists()
+
+
+def test_a_page_left_alone_stops_holding_the_field(live_server, browser, demo_types, clerk):
+    """Heartbeats keep the lease only while the clerk works on the page: after a lease's time
+    without input they stop (the field returns to the queue, the login can time out), and the
+    next key starts them again. The page's clock is Playwright's, so no real minutes pass."""
+    document_with_fields(demo_types["bank_slip"], {"payer_name": ("张伟", 0.5, ["low_confidence"])})
+    context = browser.new_context()
+    page = login(context, live_server.url, "clerk")
+    page.clock.install()
+    beats = []
+    page.on("request", lambda r: beats.append(r.url) if r.url.endswith("/heartbeat/") else None)
+    page.goto(f"{live_server.url}/review/")
+    start_reviewing(page)
+    page.wait_for_selector("#value")
+    lease = int(page.locator("#review").get_attribute("data-lease").split(".")[0])
+    page.clock.run_for(lease * 1000 * 4)  # four leases without a key or a pointer
+    page.wait_for_timeout(300)
+    assert 1 <= len(beats) <= 3, f"{len(beats)} heartbeats from a page nobody touched"
+    idle = len(beats)
+    press(page, "End")
+    page.clock.run_for(lease * 1000 // 3 + 1000)
+    page.wait_for_timeout(300)
+    assert len(beats) == idle + 1, "a key brings the heartbeat back"

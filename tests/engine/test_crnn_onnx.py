@@ -56,7 +56,9 @@ def test_the_shipped_numeric_onnx_is_the_export_of_the_shipped_checkpoint(export
 def test_splitting_wide_batches_changes_no_reading(exported, tmp_path, monkeypatch):
     from recognition.engine import crnn_reader
 
-    write_line_set(tmp_path, load_checkpoint(WEIGHTS / "numeric.pt").charset, numeric=True, n=40, seed=3)
+    write_line_set(
+        tmp_path, load_checkpoint(WEIGHTS / "numeric.pt").charset, numeric=True, n=40, seed=3
+    )
     images = [cv2.imread(str(line.path), cv2.IMREAD_GRAYSCALE) for line in read_labels(tmp_path)]
     served = open_reader(exported)
     monkeypatch.setattr(crnn_reader, "MAX_BATCH_PIXELS", 10**9)

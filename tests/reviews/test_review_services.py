@@ -153,3 +153,22 @@ def test_queue_filters_by_reason_and_kind(slip, clerk):
     assert queries.open_fields(reason="low_confidence").count() == 2
     assert queries.open_fields(kind="amount_in_words").count() == 1
     assert queries.open_fields(reason="id_checksum").count() == 0
+
+
+def test_a_release_names_the_hold_it_gives_back(slip, clerk, client):
+    """A reloaded page claims the field afresh before the old page's release beacon lands: the
+    beacon names its own hold and leaves the new one alone."""
+    from django.urls import reverse
+
+    field = services.claim_next(clerk)
+    old = Claim.objects.get(field=field).claimed_at
+    services.claim(field.pk, clerk)  # the reload
+    new = Claim.objects.get(field=field).claimed_at
+    assert new != old
+    client.force_login(clerk)
+    url = reverse("review-release", args=[field.pk])
+    assert client.post(url, {"claimed": old.isoformat()}).status_code == 200
+    assert Claim.objects.get(field=field).user == clerk, "the old page released the new hold"
+    assert client.post(url, {"claimed": "yesterday"}).status_code == 400
+    assert client.post(url, {"claimed": new.isoformat()}).status_code == 200
+    assert Claim.objects.get(field=field).user is None
