@@ -137,9 +137,7 @@ def test_help_dialog_opens_with_question_mark(live_server, browser, demo_types, 
     assert page.locator("dialog#help").is_visible()
 
 
-def test_esc_takes_back_typing_and_a_reload_keeps_the_hold(
-    live_server, browser, demo_types, clerk
-):
+def test_esc_takes_back_typing_and_a_reload_keeps_the_hold(live_server, browser, demo_types, clerk):
     """The first Esc undoes what was typed (the second skips); Shift+Tab from the value saves
     nothing; reloading the page keeps the clerk's hold although the old page's release beacon
     arrives after the new page claimed the field."""
