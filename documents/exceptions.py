@@ -51,6 +51,14 @@ class PageTooLarge(IntakeError):
     http_status = 413
 
 
+class DocumentTooLarge(IntakeError):
+    """Every page fits the pixel cap, but together they hold more than a worker should: a
+    worker keeps a document's pages in memory while it reads them."""
+
+    code = "document_too_large"
+    http_status = 413
+
+
 class PdfTooComplex(IntakeError):
     """Poppler could not read or render the PDF within its time or memory limit. The same file
     would fail the same way again, so it is refused rather than retried."""

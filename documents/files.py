@@ -22,7 +22,7 @@ from .exceptions import (
     TooManyPages,
     UnsupportedType,
 )
-from .images import check_pixels, open_image
+from .images import check_document_pixels, check_pixels, open_image
 from .limits import FileLimits
 from .pdf import render_pdf, validate_pdf
 
@@ -120,11 +120,14 @@ def _validate_image(data: bytes, limits: FileLimits) -> int:
         frames = page_count(image)
         if frames > limits.max_pages:
             raise TooManyPages(f"The TIFF has {frames} pages; the limit is {limits.max_pages}.")
-        # Pillow checks the first frame's size only; every other frame is measured from its
-        # header here, before any of them is decoded.
-        for index in range(1, frames):
+        # Every frame is measured from its header here, before any of them is decoded: each
+        # against the page cap, all together against the document's.
+        sizes = []
+        for index in range(frames):
             image.seek(index)
-            check_pixels(image.size, limits, page=index + 1)
+            check_pixels(image.size, limits, page=index + 1 if frames > 1 else None)
+            sizes.append(image.size)
+        check_document_pixels(sizes, limits)
         image = open_image(io.BytesIO(data), limits.max_pixels)
         image.verify()
         # verify() misses truncated pixel data; decoding the first frame catches it.
@@ -159,8 +162,13 @@ def render_pages(data: bytes, content_type: str, limits: FileLimits) -> list[Ima
     try:
         image = open_image(io.BytesIO(data), limits.max_pixels)
         frames = min(page_count(image), limits.max_pages)
+        sizes = []
+        for index in range(frames):
+            image.seek(index)
+            sizes.append(image.size)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
         raise CorruptFile(f"The image is damaged and cannot be read ({exc}).") from exc
+    check_document_pixels(sizes, limits)
     out = []
     for index in range(frames):
         page = index + 1 if frames > 1 else None

@@ -8,7 +8,7 @@ from typing import IO
 
 from PIL import Image
 
-from .exceptions import DecompressionBomb
+from .exceptions import DecompressionBomb, DocumentTooLarge
 from .limits import FileLimits
 
 
@@ -20,6 +20,17 @@ def check_pixels(size: tuple[int, int], limits: FileLimits, page: int | None = N
             f"{which} is {width}x{height} pixels ({width * height / 1e6:.0f} million); the "
             f"limit is {limits.max_pixels / 1e6:.0f} million, so it is too large to process "
             "safely. Scan at 300 dpi or less."
+        )
+
+
+def check_document_pixels(sizes: list[tuple[int, int]], limits: FileLimits) -> None:
+    """DocumentTooLarge if the pages together hold more pixels than one document may."""
+    total = sum(w * h for w, h in sizes)
+    if total > limits.max_document_pixels:
+        raise DocumentTooLarge(
+            f"The {len(sizes)} pages hold {total / 1e6:.0f} million pixels together; the limit "
+            f"for one document is {limits.max_document_pixels / 1e6:.0f} million. Scan at 300 dpi "
+            "or less, or split the file into several documents."
         )
 
 

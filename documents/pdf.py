@@ -18,7 +18,14 @@ from pathlib import Path
 
 from PIL import Image
 
-from .exceptions import CorruptFile, EncryptedPdf, PageTooLarge, PdfTooComplex, TooManyPages
+from .exceptions import (
+    CorruptFile,
+    DocumentTooLarge,
+    EncryptedPdf,
+    PageTooLarge,
+    PdfTooComplex,
+    TooManyPages,
+)
 from .images import open_image
 from .limits import FileLimits
 
@@ -55,8 +62,7 @@ def validate_pdf(data: bytes, limits: FileLimits) -> int:
         pages, sizes = _pdf_info(path, limits)
     if pages > limits.max_pages:
         raise TooManyPages(f"The PDF has {pages} pages; the limit is {limits.max_pages}.")
-    for page in sizes:
-        page_dpi(page, limits)
+    document_dpis(sizes, limits)
     return pages
 
 
@@ -163,21 +169,44 @@ def page_dpi(page: PdfPage, limits: FileLimits) -> int:
     return dpi
 
 
+def document_dpis(pages: list[PdfPage], limits: FileLimits) -> list[int]:
+    """Each page's resolution: its own (``page_dpi``), lowered for all pages alike where the
+    pages together would hold more than ``limits.max_document_pixels``, never below
+    ``limits.min_dpi``; DocumentTooLarge if even that is too much."""
+    own = [page_dpi(page, limits) for page in pages]
+
+    def total(cap: int) -> int:
+        return sum(math.prod(p.pixels_at(min(d, cap))) for p, d in zip(pages, own))
+
+    cap = max(own, default=limits.dpi)
+    while cap > limits.min_dpi and total(cap) > limits.max_document_pixels:
+        cap -= 1
+    if total(cap) > limits.max_document_pixels:
+        raise DocumentTooLarge(
+            f"The PDF's {len(pages)} pages would hold {total(cap) / 1e6:.0f} million pixels "
+            f"together even at {limits.min_dpi} dpi; the limit for one document is "
+            f"{limits.max_document_pixels / 1e6:.0f} million. Split it into several documents, "
+            "or save its pages at a normal paper size such as A4."
+        )
+    return [min(d, cap) for d in own]
+
+
 def render_pdf(data: bytes, limits: FileLimits) -> list[Image.Image]:
     deadline = time.monotonic() + limits.render_timeout_s
     with _pdf_on_disk(data) as path:
         _pages, sizes = _pdf_info(path, limits)
         out = []
-        for page in sizes:
-            dpi = page_dpi(page, limits)
+        for page, dpi in zip(sizes, document_dpis(sizes, limits)):
             if dpi < limits.dpi:
                 log.info(
-                    "PDF page %s (%s) rendered at %s dpi instead of %s to fit %s pixels",
+                    "PDF page %s (%s) rendered at %s dpi instead of %s to fit %s pixels a page "
+                    "and %s a document",
                     page.number,
                     page.describe(),
                     dpi,
                     limits.dpi,
                     limits.max_pixels,
+                    limits.max_document_pixels,
                 )
             out.append(_render_page(path, page, dpi, deadline, limits))
         return out

@@ -256,10 +256,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = OCR_MAX_UPLOAD_BYTES * 4 // 3 + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 OCR_MAX_PDF_PAGES = env_int("OCR_MAX_PDF_PAGES", 20, minimum=1)
 OCR_MAX_IMAGE_PIXELS = env_int("OCR_MAX_IMAGE_PIXELS", 60_000_000, minimum=1_000_000)
+OCR_MAX_DOCUMENT_PIXELS = env_int("OCR_MAX_DOCUMENT_PIXELS", 200_000_000, minimum=1_000_000)
 OCR_PDF_DPI = env_int("OCR_PDF_DPI", 150, minimum=72)
 OCR_MAX_ATTEMPTS = env_int("OCR_MAX_ATTEMPTS", 3, minimum=1)
 OCR_STUCK_AFTER_S = env_int("OCR_STUCK_AFTER_S", Q_TIMEOUT_S + 120)
-# /readyz reports not ready when the media folder has less room than this.
 OCR_MIN_FREE_DISK_MB = env_int("OCR_MIN_FREE_DISK_MB", 1024, minimum=0)
 
 # Document exports of more documents than this run as a background job with a progress bar.

@@ -12,6 +12,7 @@ from documents import services
 from documents.exceptions import (
     CorruptFile,
     DecompressionBomb,
+    DocumentTooLarge,
     EmptyFile,
     EncryptedPdf,
     FileTooLarge,
@@ -210,3 +211,41 @@ def test_every_frame_of_a_tiff_is_a_page(demo_types):
         (500, 310),
         (500, 320),
     ]
+
+
+def test_a_small_pdf_of_huge_pages_is_refused_before_a_worker_renders_it(demo_types):
+    """A 3 kB PDF of twenty blank 2 × 2 m pages: each fits the page cap at 98 dpi, but together
+    they would hold over 600 million pixels (gigabytes in a worker) even at 72 dpi."""
+    writer = PdfWriter()
+    for _ in range(20):
+        writer.add_blank_page(width=5669, height=5669)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    with pytest.raises(DocumentTooLarge, match="million pixels together") as info:
+        services.ingest(buffer.getvalue(), name="walls.pdf", document_type="bank_slip")
+    assert info.value.http_status == 413 and not Document.objects.exists()
+
+
+def test_a_tiff_whose_frames_together_are_too_large_is_refused(demo_types, settings):
+    settings.OCR_MAX_DOCUMENT_PIXELS = 5_000_000
+    frames = [Image.new("1", (2000, 1500), 1) for _ in range(3)]  # 3 Mpx each, 9 together
+    buffer = io.BytesIO()
+    frames[0].save(buffer, "TIFF", save_all=True, append_images=frames[1:], compression="group4")
+    with pytest.raises(DocumentTooLarge, match="3 pages hold 9 million"):
+        services.ingest(buffer.getvalue(), name="scan.tif", document_type="bank_slip")
+    settings.OCR_MAX_DOCUMENT_PIXELS = 10_000_000
+    assert services.ingest(buffer.getvalue(), name="scan.tif", document_type="bank_slip").created
+
+
+def test_a_pdf_over_the_document_budget_is_rendered_at_one_lower_resolution():
+    from documents.limits import FileLimits
+    from documents.pdf import PdfPage, document_dpis
+
+    a4 = [PdfPage(n, 595, 842) for n in range(1, 11)]  # 2.2 Mpx each at 150 dpi
+    limits = FileLimits(max_bytes=1, max_pages=20, max_pixels=60_000_000)
+    assert document_dpis(a4, limits) == [150] * 10
+    tight = FileLimits(max_bytes=1, max_pages=20, max_pixels=60_000_000, max_document_pixels=10**7)
+    dpis = document_dpis(a4, tight)
+    assert len(set(dpis)) == 1 and 72 <= dpis[0] < 150
+    assert sum(w * h for w, h in (p.pixels_at(d) for p, d in zip(a4, dpis))) <= 10**7
+    assert sum(w * h for w, h in (p.pixels_at(dpis[0] + 1) for p in a4)) > 10**7
