@@ -249,3 +249,24 @@ def test_a_pdf_over_the_document_budget_is_rendered_at_one_lower_resolution():
     assert len(set(dpis)) == 1 and 72 <= dpis[0] < 150
     assert sum(w * h for w, h in (p.pixels_at(d) for p, d in zip(a4, dpis))) <= 10**7
     assert sum(w * h for w, h in (p.pixels_at(dpis[0] + 1) for p in a4)) > 10**7
+
+
+def test_a_failed_document_sent_again_is_read_again(
+    demo_types, settings, django_capture_on_commit_callbacks
+):
+    from documents import transitions
+
+    settings.OCR_TASKS_SYNC = False
+    data = png_bytes(color="wheat")
+    with django_capture_on_commit_callbacks():
+        first = services.ingest(data, name="a.png", document_type="bank_slip").document
+    Document.objects.filter(pk=first.pk).update(attempts=3)
+    transitions.fail(first.pk, "Gave up after 3 attempts: the worker stopped.")
+    with django_capture_on_commit_callbacks() as queued:
+        again = services.ingest(data, name="a.png", document_type="bank_slip")
+    assert not again.created and again.document.pk == first.pk
+    assert (again.document.status, again.document.attempts) == (Document.Status.QUEUED, 0)
+    assert len(queued) == 1, "recognition is queued again"
+    with django_capture_on_commit_callbacks() as queued:
+        services.ingest(data, name="a.png", document_type="bank_slip")
+    assert not queued, "a document that is not failed is only handed back"
