@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 
 from documents.models import Document
@@ -40,3 +41,15 @@ def test_a_claim_lets_the_watchdog_rescue_the_document_again(demo_types, setting
         processing_started_at=timezone.now() - timedelta(seconds=settings.OCR_STUCK_AFTER_S + 60)
     )
     assert rescue_stuck_documents() == {"requeued": 1, "failed": 0}
+
+
+def test_a_stuck_time_shorter_than_the_task_timeout_stops_start_up(settings):
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    settings.Q_TIMEOUT_S = 600
+    settings.OCR_STUCK_AFTER_S = 600
+    with pytest.raises(SystemCheckError, match="processing.E001"):
+        call_command("check")
+    settings.OCR_STUCK_AFTER_S = 720
+    call_command("check")
