@@ -127,7 +127,10 @@ def store_result(
             elif held.pk in leased:
                 counts["leased"] += 1
             elif held.status in HUMAN_DECIDED:
-                Field.objects.filter(pk=held.pk).update(**reading, version=F("version") + 1)
+                # The new reading joins the decision, unless it found no box for the field: the
+                # crop the clerk judged is then the evidence the corrections export needs.
+                if f.box is not None or held.box is None:
+                    Field.objects.filter(pk=held.pk).update(**reading, version=F("version") + 1)
                 events.field_reread(held, raw_text=f.raw_text, confidence=f.confidence)
                 counts["kept"] += 1
             else:

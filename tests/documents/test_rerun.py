@@ -125,3 +125,42 @@ def test_the_admin_action_confirms_first(client, admin_user, read_slip):
     assert Document.objects.get(pk=read_slip.pk).status == read_slip.status
     done = client.post(changelist, {**data, "confirmed": "yes"}, follow=True)
     assert "queued for recognition" in done.content.decode()
+
+
+def test_a_rerun_that_misses_a_decided_field_keeps_the_crop_the_clerk_judged(
+    read_slip, clerk, django_capture_on_commit_callbacks, monkeypatch, tmp_path
+):
+    """The corrections export pairs a clerk's value with the field's crop: a new reading that
+    did not find the field must not take the box away (the correction would drop out)."""
+    import dataclasses
+
+    import processing.run
+
+    corrected = read_slip.fields.order_by("spec__order").first()
+    decide(corrected, clerk, corrected.value + "X")
+    corrected.refresh_from_db()
+    assert corrected.box and corrected.page_id
+    real = processing.run.recognize_document
+
+    def misses_it(*args, **kwargs):
+        result = real(*args, **kwargs)
+        result.fields = [
+            dataclasses.replace(f, page=None, box=None, raw_text="", confidence=0.0)
+            if f.key == corrected.spec.key
+            else f
+            for f in result.fields
+        ]
+        return result
+
+    monkeypatch.setattr(processing.run, "recognize_document", misses_it)
+    _rerun(read_slip, django_capture_on_commit_callbacks)
+    after = Field.objects.get(pk=corrected.pk)
+    assert (after.box, after.page_id, after.raw_text, after.value) == (
+        corrected.box,
+        corrected.page_id,
+        corrected.raw_text,
+        corrected.value,
+    )
+    assert Event.objects.filter(kind="field_reread", field=corrected.pk).count() == 1
+    result = export_corrections(ExportParams(), tmp_path / "export")
+    assert result.counts["corrected"] == 1
