@@ -124,6 +124,15 @@ def heartbeat(field_id: int, user) -> bool:
     )
 
 
+def held_since(field_id: int, user) -> datetime | None:
+    """When ``user`` took their hold on the field (it names the hold in ``release``)."""
+    return (
+        Claim.objects.filter(field_id=field_id, user=user)
+        .values_list("claimed_at", flat=True)
+        .first()
+    )
+
+
 def release(field_id: int, user, *, claimed_at: datetime | None = None) -> None:
     """The clerk left or skipped the field: it goes back to the queue at once.
 

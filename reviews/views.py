@@ -176,9 +176,7 @@ class ReviewView(ClerkMixin, TemplateView):
             others=field.document.fields.exclude(pk=field.pk).select_related("spec"),
             filters=_filters(self.request),
             lease_s=services.lease().total_seconds(),
-            claimed_at=Claim.objects.filter(field=field, user=self.request.user)
-            .values_list("claimed_at", flat=True)
-            .first(),
+            claimed_at=services.held_since(field.pk, self.request.user),
             opened_at=time.time(),
             # What this clerk can still take from the queue as filtered: others' holds excluded.
             queue_left=queries.unclaimed(
