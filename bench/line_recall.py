@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/line_recall.py [--finder opencv|detector|hybrid|both|all]
         [--samples ../shared/samples] [--sets real,real-zh] [--json OUT] [--markdown OUT]
-        [--threads 1] [--photo] [--synthetic N] [--detector-settings]
+        [--threads 1] [--photo] [--camera] [--synthetic N] [--detector-settings [NAMES]]
 
 Finders: ``opencv`` is ``lines.find_lines``; ``detector`` PaddleOCR's PP-OCRv6 small text detector
 from the pinned rapidocr wheel (``ppocr.detect.TextDetector``); ``hybrid`` the detector's boxes
@@ -12,12 +12,16 @@ plus the OpenCV boxes where it found nothing (``ppocr.detect.hybrid``, both find
 ``--photo`` also scores each set's pages made to look like phone photos (a seeded perspective
 tilt, 3° rotation, a dark table around the page, uneven light, blur, JPEG quality 50; truth
 boxes moved with the page), as ``SET+photo``: the sample sets hold scans and rendered PDFs only.
+``--camera`` also scores them as a 12-megapixel phone takes them (``SET+camera``): the photo-like
+page filling 85 % of a 4,000 × 3,000 frame, the size at which the detector's input cap
+(``DetectorSettings.max_pixels``) comes into play.
 
 ``--synthetic N`` adds the set ``synthetic``: N demo bills of each demo type (``demo.render``,
 seeds from 9000, degraded as the demo does), their truth the boxes the renderer drew. It is the
 validation set for choices: ``--detector-settings`` runs the detector once per standard setting
-of ``STANDARD_SETTINGS`` and scores each, so a setting is chosen on rendered pages and the
-sample sets only measure the choice (their pages must never tune anything).
+of ``STANDARD_SETTINGS`` (or the comma-separated ones named) and scores each, so a setting is
+chosen on rendered pages and the sample sets only measure the choice (their pages must never tune
+anything).
 
 Recall is the share of ground-truth line boxes matched by a found box, precision the share of
 found boxes that match one; the pairing is greedy, best IoU first (lines.match_boxes). Time is
@@ -63,7 +67,7 @@ SYNTHETIC_SEED = 9000
 STANDARD_SETTINGS = {
     "default": DEFAULT,
     "paddle-max960": replace(DEFAULT, min_side=0, max_side=960),
-    "page-as-is": replace(DEFAULT, min_side=0, max_side=100_000),
+    "page-as-is": replace(DEFAULT, min_side=0, max_side=100_000, max_pixels=0),
     "imagenet-max960": replace(
         DEFAULT,
         min_side=0,
@@ -73,25 +77,32 @@ STANDARD_SETTINGS = {
     ),
     "rapidocr-post": replace(DEFAULT, box_thresh=0.5, unclip_ratio=1.6, dilate=True),
     "merge-gap-1": replace(DEFAULT, merge_gap=1.0),  # ours: boxes of one line joined
+    # Our memory knob: the network's input in pixels (DEFAULT 2.6 M).
+    "uncapped": replace(DEFAULT, max_pixels=0),
+    "max-2.3M": replace(DEFAULT, max_pixels=2_300_000),
+    "max-2.0M": replace(DEFAULT, max_pixels=2_000_000),
 }
+LOOKS = {"": "", "photo": "+photo", "camera": "+camera"}
+CAMERA = (4000, 3000)  # a 12-megapixel phone's frame, landscape
 
 
-def pages(folder: Path | int, photo: bool = False) -> list[tuple[str, Any, list]]:
-    """A sample set's pages (a folder) or that many rendered bills of each demo type (an int)."""
+def pages(folder: Path | int, look: str = "") -> list[tuple[str, Any, list]]:
+    """A sample set's pages (a folder) or that many rendered bills of each demo type (an int),
+    as they are (``look`` ""), photo-like ("photo") or photographed at 12 megapixels ("camera")."""
     if isinstance(folder, int):
-        return synthetic_pages(folder, photo)
+        return synthetic_pages(folder, look)
     out = []
     for meta in sorted((folder / "docs").glob("*.json")):
         image_path = next(p for p in meta.parent.glob(meta.stem + ".*") if p.suffix != ".json")
         quads = [line["box"] for line in json.loads(meta.read_text())["lines"]]
         image = cv2.imread(str(image_path))
-        if photo:
-            image, quads = photo_like(image, quads, zlib.crc32(meta.stem.encode()))
+        if look:
+            image, quads = photographed(image, quads, zlib.crc32(meta.stem.encode()), look)
         out.append((meta.stem, image, [quad_to_box(q) for q in quads]))
     return out
 
 
-def synthetic_pages(per_type: int, photo: bool = False) -> list[tuple[str, Any, list]]:
+def synthetic_pages(per_type: int, look: str = "") -> list[tuple[str, Any, list]]:
     from demo.render import render_bill
 
     out = []
@@ -100,10 +111,26 @@ def synthetic_pages(per_type: int, photo: bool = False) -> list[tuple[str, Any, 
             bill = render_bill(code, seed)
             image = cv2.cvtColor(np.asarray(bill.image.convert("RGB")), cv2.COLOR_RGB2BGR)
             quads = [[x0, y0, x1, y0, x1, y1, x0, y1] for _, (x0, y0, x1, y1) in bill.lines]
-            if photo:
-                image, quads = photo_like(image, quads, seed)
+            if look:
+                image, quads = photographed(image, quads, seed, look)
             out.append((f"{code}-{seed}", image, [quad_to_box(q) for q in quads]))
     return out
+
+
+def photographed(image: Any, quads: list, seed: int, look: str) -> tuple[Any, list]:
+    """``photo_like``, and for "camera" the result on a 12-megapixel frame, 85 % filled."""
+    image, quads = photo_like(image, quads, seed)
+    if look != "camera":
+        return image, quads
+    h, w = image.shape[:2]
+    fw, fh = CAMERA if w >= h else CAMERA[::-1]
+    f = min(0.85 * fw / w, 0.85 * fh / h)
+    page = cv2.resize(image, None, fx=f, fy=f, interpolation=cv2.INTER_CUBIC)
+    frame = np.full((fh, fw, 3), 60, np.uint8)
+    oy, ox = (fh - page.shape[0]) // 2, (fw - page.shape[1]) // 2
+    frame[oy : oy + page.shape[0], ox : ox + page.shape[1]] = page
+    moved = [[v * f + (ox if i % 2 == 0 else oy) for i, v in enumerate(q)] for q in quads]
+    return frame, moved
 
 
 def photo_like(image: Any, quads: list, seed: int) -> tuple[Any, list]:
@@ -134,12 +161,12 @@ def timed(finder: Finder, image: Any) -> tuple[list[LineBox], float, float]:
 
 
 def measure(
-    folder: Path | int, finders: dict[str, Finder], names: tuple[str, ...], photo: bool = False
+    folder: Path | int, finders: dict[str, Finder], names: tuple[str, ...], look: str = ""
 ) -> dict[str, dict]:
     """Every named finder on every page of a sample set; hybrid reuses the other two's boxes
     (``finders`` holds the finders that run: those named, both for hybrid)."""
     found: dict[str, list] = {name: [] for name in names}
-    for stem, image, truth in pages(folder, photo):
+    for stem, image, truth in pages(folder, look):
         runs = {name: timed(finder, image) for name, finder in finders.items()}
         for name in names:
             if name == "hybrid":
@@ -235,7 +262,8 @@ def markdown(results: dict[str, dict[str, dict]], settings: dict) -> str:
         "`ppocr.detect.DEFAULT` settings (chosen among standard settings on rendered demo bills,",
         "see `DetectorSettings` and detector-settings.md); hybrid: detector boxes plus OpenCV",
         "boxes where the detector found nothing (`ppocr.detect.hybrid`), both finders' time.",
-        "`SET+photo`: the same pages made photo-like by this script (`photo_like`). Ground truth",
+        "`SET+photo`: the same pages made photo-like by this script (`photo_like`);",
+        "`SET+camera`: those on a 12-megapixel frame (`photographed`). Ground truth",
         "conventions cap what any line finder scores: SROIE splits printed lines at single",
         "spaces (label | value, tax code | price), the e-invoice text layer joins widely spaced",
         "spans; see each set's MANIFEST.md. On a machine shared with other work wall time runs",
@@ -255,19 +283,25 @@ def main() -> None:
     parser.add_argument("--markdown", type=Path, help="also write a summary table here")
     parser.add_argument("--threads", type=int, default=1, help="OpenCV and ONNX threads")
     parser.add_argument("--photo", action="store_true", help="also photo-like copies of the sets")
+    parser.add_argument("--camera", action="store_true", help="also as 12-megapixel photos")
     parser.add_argument("--synthetic", type=int, default=0, help="rendered bills per demo type")
     parser.add_argument(
-        "--detector-settings", action="store_true", help="the detector in each standard setting"
+        "--detector-settings",
+        nargs="?",
+        const=",".join(STANDARD_SETTINGS),
+        help="the detector in each standard setting (or those named, comma-separated)",
     )
     args = parser.parse_args()
     cv2.setNumThreads(args.threads)
     detector = None
     if args.detector_settings:
         path = find_model(DETECTOR).path
-        names: tuple[str, ...] = tuple(STANDARD_SETTINGS)
+        names: tuple[str, ...] = tuple(args.detector_settings.split(","))
         finders: dict[str, Finder] = {
-            name: TextDetector(path, threads=args.threads, settings=s).find_lines
-            for name, s in STANDARD_SETTINGS.items()
+            name: TextDetector(
+                path, threads=args.threads, settings=STANDARD_SETTINGS[name]
+            ).find_lines
+            for name in names
         }
     else:
         names = CHOICES[args.finder]
@@ -283,9 +317,10 @@ def main() -> None:
         if isinstance(folder, Path) and not (folder / "docs").is_dir():
             print(f"{folder}: not found, skipped")
             continue
-        for photo in (False, True) if args.photo else (False,):
-            label = set_name + ("+photo" if photo else "")
-            for finder, result in measure(folder, finders, names, photo).items():
+        looks = [""] + ["photo"] * args.photo + ["camera"] * args.camera
+        for look in looks:
+            label = set_name + LOOKS[look]
+            for finder, result in measure(folder, finders, names, look).items():
                 results[finder][label] = result
                 print_table(f"{finder} on {label}", result)
     if not any(results.values()):
@@ -305,7 +340,7 @@ def main() -> None:
     if detector is not None:
         settings["detector"] = {"model": DETECTOR, **asdict(detector.settings)}
     if args.detector_settings:
-        settings["detector"] = {n: asdict(s) for n, s in STANDARD_SETTINGS.items()}
+        settings["detector"] = {n: asdict(STANDARD_SETTINGS[n]) for n in names}
     if args.json_out:
         args.json_out.write_text(json.dumps({**results, "settings": settings}, indent=2) + "\n")
     if args.markdown:

@@ -32,6 +32,10 @@ $py bench/speed_options.py --fast tiny-ft=recognition/weights/ppocr-v6-tiny-ft.o
 $py bench/quantization.py
 $py bench/line_recall.py --detector-settings --synthetic 10 --photo --sets "" \
   --json bench/results/detector-settings.json --markdown bench/results/detector-settings.md >/dev/null
+$py bench/line_recall.py --detector-settings default,uncapped,max-2.3M,max-2.0M --synthetic 4 \
+  --camera --sets "" --json bench/results/detector-pixels.json \
+  --markdown bench/results/detector-pixels.md >/dev/null
+$py bench/detector_memory.py --json bench/results/detector-memory.json >/dev/null
 $py bench/line_recall.py --finder all --synthetic 10 --photo --sets "" \
   --json bench/results/line-recall-synthetic.json \
   --markdown bench/results/line-recall-synthetic.md >/dev/null

@@ -260,8 +260,7 @@ OCR_MAX_DOCUMENT_PIXELS = env_int("OCR_MAX_DOCUMENT_PIXELS", 200_000_000, minimu
 OCR_PDF_DPI = env_int("OCR_PDF_DPI", 150, minimum=72)
 OCR_MAX_ATTEMPTS = env_int("OCR_MAX_ATTEMPTS", 3, minimum=1)
 OCR_STUCK_AFTER_S = env_int("OCR_STUCK_AFTER_S", Q_TIMEOUT_S + 120)
-OCR_MIN_FREE_DISK_MB = env_int("OCR_MIN_FREE_DISK_MB", 1024, minimum=0)
-
+OCR_MIN_FREE_DISK_MB = env_int("OCR_MIN_FREE_DISK_MB", 1024, minimum=0)  # else /readyz: not ready
 # Document exports of more documents than this run as a background job with a progress bar.
 OCR_EXPORT_SYNC_MAX = env_int("OCR_EXPORT_SYNC_MAX", 500, minimum=1)
 
@@ -286,14 +285,15 @@ OCR_GATE_REAL_LINES = env_str("OCR_GATE_REAL_LINES", "")
 # Which model re-reads numeric fields from their value box: "general" (PP-OCRv6) or "numeric"
 # (our CRNN; better on synthetic bills only; recognition/weights/MODEL_CARD.md).
 OCR_NUMERIC_FIELDS_MODEL = env_choice("OCR_NUMERIC_FIELDS_MODEL", ("general", "numeric"))
-# Page lines are read first by this fast model ("": none), those under the confidence below
-# again by the general model (recognition.engine.ppocr.cascade).
+# Page lines are read first by this model ("": none), those it is unsure of again (ppocr.cascade).
 OCR_FAST_READER = env_str("OCR_FAST_READER", str(OCR_WEIGHTS_DIR / "ppocr-v6-tiny-ft.onnx"))
 OCR_FAST_READER_MIN_CONFIDENCE = env_float(
     "OCR_FAST_READER_MIN_CONFIDENCE", 0.98, minimum=0.01, maximum=1
 )
 # A worker whose model cannot be loaded gives its task back after this pause (seconds).
 OCR_MODEL_RETRY_S = env_float("OCR_MODEL_RETRY_S", 30.0)
+# The text detector's input, in pixels: a worker's peak memory grows ~180 bytes a pixel.
+OCR_DETECTOR_MAX_PIXELS = env_int("OCR_DETECTOR_MAX_PIXELS", 2_600_000, minimum=100_000)
 OCR_DEFAULT_THRESHOLD = env_float("OCR_DEFAULT_THRESHOLD", 0.90, minimum=0, maximum=1)
 
 # -- review ------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy.typing as npt
@@ -18,7 +19,7 @@ from django.conf import settings
 
 from .engine.lines import LineBox, find_lines
 from .engine.ppocr.cascade import CascadeReader
-from .engine.ppocr.detect import TextDetector, hybrid
+from .engine.ppocr.detect import DEFAULT, TextDetector, hybrid
 from .engine.ppocr.source import DETECTOR, SourceError, find_model
 from .engine.readers import LineReader, open_reader
 from .exceptions import ModelUnavailable
@@ -88,7 +89,9 @@ def line_finder(name: str) -> LineFinder:
         if _detector is None:
             try:
                 _detector = TextDetector(
-                    find_model(DETECTOR).path, threads=settings.OCR_TORCH_THREADS
+                    find_model(DETECTOR).path,
+                    threads=settings.OCR_TORCH_THREADS,
+                    settings=replace(DEFAULT, max_pixels=settings.OCR_DETECTOR_MAX_PIXELS),
                 )
             except (SourceError, OSError) as exc:
                 _report_once("detector", None, f"{type(exc).__name__}: {exc}")

@@ -122,3 +122,21 @@ def test_e2e_benchmark_runs_bills_through_the_pipeline(tmp_path):
     peer = report["engines"]["ppocr-v6-tiny"]
     assert peer["overall"]["documents"] == 3 and peer["speed"]["1"]["failed_documents"] == 0
     assert peer["overall"]["fields"] == ours["overall"]["fields"]
+
+
+def test_a_page_photographed_at_12_megapixels_keeps_its_truth_boxes_on_the_text():
+    """bench/line_recall.py --camera: the page on a 4000 x 3000 frame, its boxes moved with it."""
+    import cv2
+    import numpy as np
+
+    from bench.line_recall import photographed
+
+    page = np.full((900, 1600, 3), 255, np.uint8)
+    cv2.rectangle(page, (400, 300), (1200, 360), (0, 0, 0), -1)  # one black "line" of text
+    quad = [400, 300, 1200, 300, 1200, 360, 400, 360]
+    frame, (moved,) = photographed(page, [quad], seed=3, look="camera")
+    assert frame.shape == (3000, 4000, 3)
+    xs, ys = moved[0::2], moved[1::2]
+    inside = frame[int(min(ys)) + 10 : int(max(ys)) - 10, int(min(xs)) + 20 : int(max(xs)) - 20]
+    assert inside.size and inside.mean() < 100, "the moved box no longer lies on the dark line"
+    assert max(xs) - min(xs) > 1.5 * 800, "the page is enlarged to fill the frame"

@@ -98,3 +98,11 @@ def test_automatic_reads_a_phone_photo_with_the_detector(
     doc.refresh_from_db()
     assert chosen == ["detector"]
     assert doc.fields.get(spec__key="invoice_number").value == NUMBER
+
+
+def test_the_detector_input_cap_comes_from_the_settings(settings, monkeypatch):
+    """OCR_DETECTOR_MAX_PIXELS bounds a photo worker's memory: the loaded detector uses it."""
+    monkeypatch.setattr(loader, "_detector", None)
+    settings.OCR_DETECTOR_MAX_PIXELS = 1_500_000
+    loader.line_finder("detector")
+    assert loader._detector is not None and loader._detector.settings.max_pixels == 1_500_000

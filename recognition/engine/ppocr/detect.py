@@ -63,6 +63,15 @@ class DetectorSettings:
 
     min_side: int = 736  # shorter side raised to at least this (0: never enlarged)
     max_side: int = 2000  # longer side lowered to at most this
+    # Then the whole input lowered to at most this many pixels (0: no cap; OCR_DETECTOR_MAX_PIXELS
+    # in the app). The network's activations grow with the pixels: a process holding only the
+    # detector peaked at 903 MB on a 12-megapixel photo uncapped (1,984 × 1,504), 635 MB at 2.6 M,
+    # 568 MB at 2.3 M; an A4 scan at 150 dpi (2.2 M) 525 MB (bench/detector_memory.py). Rendered
+    # demo bills photographed at 12 megapixels: recall 0.769 uncapped, 0.761 at 2.6 M, 0.746 at
+    # 2.3 M, 0.734 at 2.0 M, at 3.1, 2.5, 2.2 and 1.9 CPU-s a page (bench/line_recall.py
+    # --detector-settings ... --camera; detector-pixels.md). 2.6 M leaves an A4 scan at 150 dpi
+    # and every rendered demo bill as they were.
+    max_pixels: int = 2_600_000
     mean: tuple[float, float, float] = (0.5, 0.5, 0.5)  # per channel of B, G, R / 255
     std: tuple[float, float, float] = (0.5, 0.5, 0.5)
     thresh: float = 0.3  # pixel probability that counts as text
@@ -109,7 +118,7 @@ class TextDetector:
         page as BGR uint8. Raises ImageError for arrays that are not images."""
         image = to_bgr(page)
         s = self.settings
-        batch = prepare(image, s.min_side, s.max_side, s.mean, s.std)
+        batch = prepare(image, s.min_side, s.max_side, s.mean, s.std, s.max_pixels)
         out = self.session.run(None, {self._input: batch}, self.run_options)[0]
         return np.asarray(out, dtype=np.float32)[0, 0], image
 
@@ -171,14 +180,19 @@ def to_bgr(page: npt.NDArray[Any]) -> BgrImage:
     return np.ascontiguousarray(image, dtype=np.uint8)
 
 
-def input_size(h: int, w: int, min_side: int, max_side: int) -> tuple[int, int]:
+def input_size(
+    h: int, w: int, min_side: int, max_side: int, max_pixels: int = 0
+) -> tuple[int, int]:
     """(height, width) the network sees: the longer side at most ``max_side``, then the shorter
     at least ``min_side`` (rapidocr's order: a long receipt may end up over ``max_side``, but
-    never over MAX_STRETCH times it, so a thin strip cannot blow up memory), both rounded to
-    multiples of 32."""
+    never over MAX_STRETCH times it, so a thin strip cannot blow up memory), then the area at most
+    ``max_pixels`` (0: any), both sides rounded down to multiples of 32."""
     scale = min(1.0, max_side / max(h, w))
     if min_side and min(h, w) * scale < min_side:
         scale = min(min_side / min(h, w), MAX_STRETCH * max_side / max(h, w))
+    if max_pixels and h * w * scale * scale > max_pixels:
+        scale = (max_pixels / (h * w)) ** 0.5
+        return max(32, int(h * scale / 32) * 32), max(32, int(w * scale / 32) * 32)
     return max(32, round(h * scale / 32) * 32), max(32, round(w * scale / 32) * 32)
 
 
@@ -188,10 +202,11 @@ def prepare(
     max_side: int,
     mean: Sequence[float],
     std: Sequence[float],
+    max_pixels: int = 0,
 ) -> npt.NDArray[np.float32]:
     """The network's (1, 3, H, W) float input from a BGR page."""
     h, w = image.shape[:2]
-    rh, rw = input_size(h, w, min_side, max_side)
+    rh, rw = input_size(h, w, min_side, max_side, max_pixels)
     resized = cv2.resize(image, (rw, rh), interpolation=cv2.INTER_LINEAR)
     scale = np.float32(1 / 255)
     norm = (resized.astype(np.float32) * scale - np.array(mean, np.float32)) / np.array(
