@@ -36,7 +36,7 @@ def start_cluster(media_root: Path, name: str, **extra_env: str) -> subprocess.P
         "Q_TIMEOUT_S": "20",
         "Q_RETRY_GRACE_S": "5",
         "Q_POLL_S": "0.2",
-        "OCR_STUCK_AFTER_S": "20",
+        "OCR_STUCK_AFTER_S": "30",  # over Q_TIMEOUT_S, as the start-up check requires
         "OCR_TASKS_SYNC": "0",
         "LOG_LEVEL": "INFO",
         **extra_env,
