@@ -107,6 +107,7 @@ def test_network_input_size(h, w, size):
         (4000, 3000, (1856, 1376)),  # a 12 Mpx photo: 2.55 Mpx instead of 3.0
         (3000, 4000, (1376, 1856)),
         (2214, 752, (2176, 736)),  # a narrow receipt is under the cap: as before
+        (1810, 1430, (1792, 1408)),  # rounding up to 32 would pass the cap (1824 x 1440)
     ],
 )
 def test_the_network_input_is_capped_in_pixels(h, w, size):

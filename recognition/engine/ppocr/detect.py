@@ -186,14 +186,15 @@ def input_size(
     """(height, width) the network sees: the longer side at most ``max_side``, then the shorter
     at least ``min_side`` (rapidocr's order: a long receipt may end up over ``max_side``, but
     never over MAX_STRETCH times it, so a thin strip cannot blow up memory), then the area at most
-    ``max_pixels`` (0: any), both sides rounded down to multiples of 32."""
+    ``max_pixels`` (0: any); both sides rounded to multiples of 32, down where the area is capped."""
     scale = min(1.0, max_side / max(h, w))
     if min_side and min(h, w) * scale < min_side:
         scale = min(min_side / min(h, w), MAX_STRETCH * max_side / max(h, w))
-    if max_pixels and h * w * scale * scale > max_pixels:
-        scale = (max_pixels / (h * w)) ** 0.5
-        return max(32, int(h * scale / 32) * 32), max(32, int(w * scale / 32) * 32)
-    return max(32, round(h * scale / 32) * 32), max(32, round(w * scale / 32) * 32)
+    size = max(32, round(h * scale / 32) * 32), max(32, round(w * scale / 32) * 32)
+    if max_pixels and size[0] * size[1] > max_pixels:
+        scale = min(scale, (max_pixels / (h * w)) ** 0.5)
+        size = max(32, int(h * scale / 32) * 32), max(32, int(w * scale / 32) * 32)
+    return size
 
 
 def prepare(
