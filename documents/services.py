@@ -77,7 +77,7 @@ def ingest(
     A submission is the same as an earlier one when it carries the same ``idempotency_key`` from
     the same API client, or the same file (sha256) for the same document type and API client
     (bank users share one scope); the earlier document is returned, and read again if it had
-    failed. Reusing a key for a different file is refused.
+    failed after all its retries (``transitions.retry_given_up``). Reusing a key for a different file is refused.
 
     Validation runs before anything is written, so a refused upload leaves no trace; the file is
     stored before the row commits, and recognition is queued only after the commit.
@@ -92,11 +92,12 @@ def ingest(
     sha = sha256_bytes(data)
     existing = _earlier_submission(doc_type, sha, api_client, idempotency_key)
     if existing:
-        if existing.status == Document.Status.FAILED:
-            # Sent again after it failed (a worker killed over and over, a render past its time
-            # on a loaded machine): the sender wants it read, so it is read again.
-            rerun_recognition(existing, actor=user if user and user.is_authenticated else None)
-            existing.refresh_from_db()
+        actor = user if user and user.is_authenticated else None
+        if existing.status == Document.Status.FAILED and transitions.retry_given_up(
+            existing, actor=actor
+        ):
+            # Sent again after its retries ran out: the sender wants it read, so it is.
+            enqueue_recognition(existing.pk)
         return IngestResult(existing, False)
     base = os.path.basename(name or "upload")[:200] or "upload"
     # A name of its own per document: an object store that overwrites by default (S3) would

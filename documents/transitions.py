@@ -131,6 +131,22 @@ def requeue(
     return True
 
 
+def retry_given_up(document: Document, *, actor=None) -> bool:
+    """FAILED → QUEUED with fresh attempts, for a document sent again after its retries ran out
+    (workers killed or erring on it: a load, not the file, may have been the cause). A document
+    failed for its file (an IntakeError, on its first attempt) stays failed. False if it is not
+    such a document, or another request took it back first."""
+    now = timezone.now()
+    with transaction.atomic():
+        if not Document.objects.filter(
+            pk=document.pk, status=S.FAILED, attempts__gte=settings.OCR_MAX_ATTEMPTS
+        ).update(status=S.QUEUED, attempts=0, error="", updated_at=now):
+            return False
+        document.refresh_from_db()
+        events.status_changed(document, S.FAILED, S.QUEUED, actor=actor)
+    return True
+
+
 def complete_if_reviewed(document: Document, *, actor=None) -> bool:
     """NEEDS_REVIEW → COMPLETED once no field waits for a clerk."""
     now = timezone.now()

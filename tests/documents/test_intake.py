@@ -270,3 +270,21 @@ def test_a_failed_document_sent_again_is_read_again(
     with django_capture_on_commit_callbacks() as queued:
         services.ingest(data, name="a.png", document_type="bank_slip")
     assert not queued, "a document that is not failed is only handed back"
+
+
+def test_a_document_failed_for_its_file_is_not_read_again(
+    demo_types, settings, django_capture_on_commit_callbacks
+):
+    """A failure on the first attempt is the file's (too complex to render, say): sending the same
+    file again cannot help, and must not keep a worker busy."""
+    from documents import transitions
+
+    settings.OCR_TASKS_SYNC = False
+    data = png_bytes(color="tan")
+    with django_capture_on_commit_callbacks():
+        first = services.ingest(data, name="a.png", document_type="bank_slip").document
+    Document.objects.filter(pk=first.pk).update(attempts=1)
+    transitions.fail(first.pk, "Page 1 of the PDF took longer than the time allowed to render.")
+    with django_capture_on_commit_callbacks() as queued:
+        again = services.ingest(data, name="a.png", document_type="bank_slip")
+    assert again.document.status == Document.Status.FAILED and not queued
