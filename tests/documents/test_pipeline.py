@@ -222,3 +222,29 @@ def test_an_error_while_storing_the_result_is_retried_not_left_processing(
     assert doc.attempts == 2 and doc.fields.count() == demo_types["bank_slip"].fields.count()
     failed = Event.objects.get(document=doc, kind="recognition_failed")
     assert "OperationalError" in failed.detail["error"] and failed.detail["attempt"] == 1
+
+
+def test_a_rolled_back_store_leaves_no_page_images_behind(
+    demo_types, rendered_bills, django_capture_on_commit_callbacks, monkeypatch, media_root
+):
+    """The database refuses the result after the page images were written: the retry's images
+    are the only ones left (each run writes images under new names)."""
+    from django.db import OperationalError
+
+    from documents import second_checks
+
+    real_sample = second_checks.sample
+    calls = []
+
+    def locked_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("database is locked")
+        return real_sample(*args, **kwargs)
+
+    monkeypatch.setattr(second_checks, "sample", locked_once)
+    data, _ = rendered_bills["bank_slip"]
+    doc = ingest_now(data, "slip.png", "bank_slip", django_capture_on_commit_callbacks)
+    assert len(calls) == 2 and doc.pages.count() == 1
+    stored = {p.relative_to(media_root).as_posix() for p in media_root.rglob("*.jpg")}
+    assert stored == {page.image.name for page in doc.pages.all()}

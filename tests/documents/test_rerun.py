@@ -164,3 +164,32 @@ def test_a_rerun_that_misses_a_decided_field_keeps_the_crop_the_clerk_judged(
     assert Event.objects.filter(kind="field_reread", field=corrected.pk).count() == 1
     result = export_corrections(ExportParams(), tmp_path / "export")
     assert result.counts["corrected"] == 1
+
+
+def test_a_box_from_an_earlier_render_of_another_size_is_not_kept(
+    read_slip, clerk, django_capture_on_commit_callbacks, monkeypatch
+):
+    """A page rendered at another size (the PDF resolution changed) would put the old box on the
+    wrong place: the decided field takes the new reading, even one without a box."""
+    import dataclasses
+
+    import processing.run
+    from documents.models import Page
+
+    corrected = read_slip.fields.order_by("spec__order").first()
+    decide(corrected, clerk, corrected.value + "X")
+    Page.objects.filter(document=read_slip).update(width=123, height=456)  # an earlier render
+    real = processing.run.recognize_document
+
+    def misses_it(*args, **kwargs):
+        result = real(*args, **kwargs)
+        result.fields = [
+            dataclasses.replace(f, page=None, box=None) if f.key == corrected.spec.key else f
+            for f in result.fields
+        ]
+        return result
+
+    monkeypatch.setattr(processing.run, "recognize_document", misses_it)
+    _rerun(read_slip, django_capture_on_commit_callbacks)
+    after = Field.objects.get(pk=corrected.pk)
+    assert after.box is None and after.value == corrected.value + "X"
