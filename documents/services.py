@@ -77,7 +77,8 @@ def ingest(
     A submission is the same as an earlier one when it carries the same ``idempotency_key`` from
     the same API client, or the same file (sha256) for the same document type and API client
     (bank users share one scope); the earlier document is returned, and read again if it had
-    failed after all its retries (``transitions.retry_given_up``). Reusing a key for a different file is refused.
+    failed after all its retries (``transitions.retry_given_up``). Reusing a key for a different
+    file is refused.
 
     Validation runs before anything is written, so a refused upload leaves no trace; the file is
     stored before the row commits, and recognition is queued only after the commit.

@@ -5,12 +5,18 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from documents.models import Field
+from documents.models import Document, Field
+
+# A document being read (again) is out of the queue until its worker has stored the new reading:
+# the worker leaves a leased field alone, so a clerk's hold would drop that field's new reading.
+BEING_READ = (Document.Status.QUEUED, Document.Status.PROCESSING)
 
 
 def open_fields(*, document_type: str = "", kind: str = "", reason: str = "") -> QuerySet[Field]:
     """Fields waiting for a clerk, oldest document first, filtered as the queue page asks."""
-    qs = Field.objects.filter(status=Field.Status.NEEDS_REVIEW)
+    qs = Field.objects.filter(status=Field.Status.NEEDS_REVIEW).exclude(
+        document__status__in=BEING_READ
+    )
     if document_type:
         qs = qs.filter(document__document_type__code=document_type)
     if kind:
@@ -29,6 +35,12 @@ def unclaimed(qs: QuerySet[Field]) -> QuerySet[Field]:
         | Q(claim__locked_until__isnull=True)
         | Q(claim__locked_until__lte=now)
     )
+
+
+def takeable(filters: dict[str, str], *, skipped: tuple[int, ...] = ()) -> int:
+    """How many fields the filters select that a clerk could still take: nobody holds them and
+    the clerk has not just skipped them."""
+    return unclaimed(open_fields(**filters)).exclude(pk__in=skipped).count()
 
 
 def held_by(user) -> QuerySet[Field]:

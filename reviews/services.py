@@ -17,15 +17,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from documents import events, notify, second_checks, transitions
-from documents.models import HUMAN_DECIDED, Document, Field, WebhookEvent
+from documents.models import HUMAN_DECIDED, Field, WebhookEvent
 from documents.reasons import localized
 from documents.rules import FieldContext, RuleOutcome, build_rules, fold_text, run_rules
 
 from . import queries
 from .exceptions import LeaseLost, NotUnderReview, RulesStillFail, StaleVersion
 from .models import Claim
-
-RECOGNISING = (Document.Status.QUEUED, Document.Status.PROCESSING)
 
 
 def lease() -> timedelta:
@@ -98,7 +96,7 @@ def claim(field_id: int, user, *, correcting: bool = False) -> Field:
     field = Field.objects.select_related("document").get(pk=field_id)
     if field.status != Field.Status.NEEDS_REVIEW and not correcting:
         raise NotUnderReview(_("This field has already been decided."))
-    if correcting and field.document.status in RECOGNISING:
+    if correcting and field.document.status in queries.BEING_READ:
         # The worker's result would skip a leased field: its new reading would be lost.
         raise NotUnderReview(
             _("This document is being read again; correct it once recognition has finished."),

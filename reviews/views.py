@@ -178,12 +178,11 @@ class ReviewView(ClerkMixin, TemplateView):
             lease_s=services.lease().total_seconds(),
             claimed_at=services.held_since(field.pk, self.request.user),
             opened_at=time.time(),
-            # What this clerk can still take from the queue as filtered: others' holds excluded.
-            queue_left=queries.unclaimed(
-                queries.open_fields(
-                    **{k: v for k, v in _filters(self.request).items() if k != "walk"}
-                )
-            ).count(),
+            # What this clerk can still take from the queue as filtered, after this field.
+            queue_left=queries.takeable(
+                {k: v for k, v in _filters(self.request).items() if k != "walk"},
+                skipped=_live_skips(self.request),
+            ),
         )
         return ctx
 

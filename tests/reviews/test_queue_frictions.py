@@ -94,3 +94,14 @@ def test_a_field_opened_from_a_filtered_queue_keeps_the_filter(client, clerk, cl
     assert page.context["filters"]["document_type"] == "bank_slip"
     assert page.context["queue_left"] == 0, "the bank slip's other field is held by clerk2"
     assert 'name="document_type" value="bank_slip"' in page.content.decode()
+
+
+def test_a_document_being_read_again_leaves_the_queue_until_it_is_read(clerk, two_types):
+    from documents.models import Document
+
+    slip, invoice = two_types
+    Document.objects.filter(pk=slip.pk).update(status=Document.Status.QUEUED)
+    assert services.claim_next(clerk, document_type="bank_slip") is None
+    assert services.claim_next(clerk).document_id == invoice.pk
+    Document.objects.filter(pk=slip.pk).update(status=Document.Status.NEEDS_REVIEW)
+    assert services.claim_next(clerk, document_type="bank_slip").document_id == slip.pk

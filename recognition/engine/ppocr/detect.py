@@ -186,7 +186,8 @@ def input_size(
     """(height, width) the network sees: the longer side at most ``max_side``, then the shorter
     at least ``min_side`` (rapidocr's order: a long receipt may end up over ``max_side``, but
     never over MAX_STRETCH times it, so a thin strip cannot blow up memory), then the area at most
-    ``max_pixels`` (0: any); both sides rounded to multiples of 32, down where the area is capped."""
+    ``max_pixels`` (0: any); both sides rounded to multiples of 32 (down where the area is
+    capped)."""
     scale = min(1.0, max_side / max(h, w))
     if min_side and min(h, w) * scale < min_side:
         scale = min(min_side / min(h, w), MAX_STRETCH * max_side / max(h, w))
