@@ -36,7 +36,9 @@ def start_cluster(media_root: Path, name: str, **extra_env: str) -> subprocess.P
         "Q_TIMEOUT_S": "20",
         "Q_RETRY_GRACE_S": "5",
         "Q_POLL_S": "0.2",
-        "OCR_STUCK_AFTER_S": "30",  # over Q_TIMEOUT_S, as the start-up check requires
+        # Over Q_TIMEOUT_S (the start-up check) and under its retry (Q_TIMEOUT_S + grace): the ORM
+        # broker delivers a killed task again at 25 s, and it must find the document abandoned.
+        "OCR_STUCK_AFTER_S": "22",
         "OCR_TASKS_SYNC": "0",
         "LOG_LEVEL": "INFO",
         **extra_env,

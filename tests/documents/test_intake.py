@@ -251,17 +251,23 @@ def test_a_pdf_over_the_document_budget_is_rendered_at_one_lower_resolution():
     assert sum(w * h for w, h in (p.pixels_at(dpis[0] + 1) for p in a4)) > 10**7
 
 
+def _failed_upload(data: bytes, capture, *, attempts: int, error: str) -> Document:
+    from documents import transitions
+
+    with capture():
+        document = services.ingest(data, name="a.png", document_type="bank_slip").document
+    Document.objects.filter(pk=document.pk).update(attempts=attempts)
+    return transitions.fail(document.pk, error)
+
+
 def test_a_failed_document_sent_again_is_read_again(
     demo_types, settings, django_capture_on_commit_callbacks
 ):
-    from documents import transitions
-
     settings.OCR_TASKS_SYNC = False
     data = png_bytes(color="wheat")
-    with django_capture_on_commit_callbacks():
-        first = services.ingest(data, name="a.png", document_type="bank_slip").document
-    Document.objects.filter(pk=first.pk).update(attempts=3)
-    transitions.fail(first.pk, "Gave up after 3 attempts: the worker stopped.")
+    first = _failed_upload(
+        data, django_capture_on_commit_callbacks, attempts=3, error="Gave up after 3 attempts."
+    )
     with django_capture_on_commit_callbacks() as queued:
         again = services.ingest(data, name="a.png", document_type="bank_slip")
     assert not again.created and again.document.pk == first.pk
@@ -277,14 +283,11 @@ def test_a_document_failed_for_its_file_is_not_read_again(
 ):
     """A failure on the first attempt is the file's (too complex to render, say): sending the same
     file again cannot help, and must not keep a worker busy."""
-    from documents import transitions
-
     settings.OCR_TASKS_SYNC = False
     data = png_bytes(color="tan")
-    with django_capture_on_commit_callbacks():
-        first = services.ingest(data, name="a.png", document_type="bank_slip").document
-    Document.objects.filter(pk=first.pk).update(attempts=1)
-    transitions.fail(first.pk, "Page 1 of the PDF took longer than the time allowed to render.")
+    _failed_upload(
+        data, django_capture_on_commit_callbacks, attempts=1, error="Page 1 took too long."
+    )
     with django_capture_on_commit_callbacks() as queued:
         again = services.ingest(data, name="a.png", document_type="bank_slip")
     assert again.document.status == Document.Status.FAILED and not queued

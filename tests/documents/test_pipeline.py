@@ -196,24 +196,29 @@ def test_identical_files_of_two_documents_are_stored_apart(
     assert two.file.storage.exists(two.file.name)
 
 
-def test_an_error_while_storing_the_result_is_retried_not_left_processing(
-    demo_types, rendered_bills, django_capture_on_commit_callbacks, settings, monkeypatch
-):
-    """The database refusing the write (locked, connection lost) after the pages were read: the
-    document goes back to the queue with a plain error, and the next attempt stores it."""
+def _locked_once(real):
+    """``real``, except that its first call fails as a locked database does; and its calls."""
     from django.db import OperationalError
 
-    import processing.run
-
-    real_store = processing.run.store_result
-    calls = []
+    calls: list[int] = []
 
     def locked_once(*args, **kwargs):
         calls.append(1)
         if len(calls) == 1:
             raise OperationalError("database is locked")
-        return real_store(*args, **kwargs)
+        return real(*args, **kwargs)
 
+    return calls, locked_once
+
+
+def test_an_error_while_storing_the_result_is_retried_not_left_processing(
+    demo_types, rendered_bills, django_capture_on_commit_callbacks, settings, monkeypatch
+):
+    """The database refusing the write (locked, connection lost) after the pages were read: the
+    document goes back to the queue with a plain error, and the next attempt stores it."""
+    import processing.run
+
+    calls, locked_once = _locked_once(processing.run.store_result)
     monkeypatch.setattr(processing.run, "store_result", locked_once)
     data, _ = rendered_bills["bank_slip"]
     doc = ingest_now(data, "slip.png", "bank_slip", django_capture_on_commit_callbacks)
@@ -229,19 +234,9 @@ def test_a_rolled_back_store_leaves_no_page_images_behind(
 ):
     """The database refuses the result after the page images were written: the retry's images
     are the only ones left (each run writes images under new names)."""
-    from django.db import OperationalError
-
     from documents import second_checks
 
-    real_sample = second_checks.sample
-    calls = []
-
-    def locked_once(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 1:
-            raise OperationalError("database is locked")
-        return real_sample(*args, **kwargs)
-
+    calls, locked_once = _locked_once(second_checks.sample)
     monkeypatch.setattr(second_checks, "sample", locked_once)
     data, _ = rendered_bills["bank_slip"]
     doc = ingest_now(data, "slip.png", "bank_slip", django_capture_on_commit_callbacks)
