@@ -32,6 +32,10 @@ from .limits import FileLimits
 log = logging.getLogger(__name__)
 
 INFO_TIMEOUT_S = 30.0
+# At upload the measuring runs in a web thread: a PDF that takes longer is refused there, not
+# left to hold one of the few threads that serve every clerk (pdfinfo needs well under a second
+# for an ordinary bill).
+INTAKE_INFO_TIMEOUT_S = 10.0
 # Address space a poppler process may map: its libraries and fonts (pdftoppm runs in ~40 MiB),
 # embedded images it decodes, plus the page bitmap (RGB and, while compositing, alpha: measured
 # just under 5 bytes a pixel at 60 Mpx). Beyond that the PDF is refused as too complex.
@@ -59,7 +63,7 @@ class PdfPage:
 
 def validate_pdf(data: bytes, limits: FileLimits) -> int:
     with _pdf_on_disk(data) as path:
-        pages, sizes = _pdf_info(path, limits)
+        pages, sizes = _pdf_info(path, limits, timeout=INTAKE_INFO_TIMEOUT_S)
     if pages > limits.max_pages:
         raise TooManyPages(f"The PDF has {pages} pages; the limit is {limits.max_pages}.")
     document_dpis(sizes, limits)
@@ -88,15 +92,17 @@ def _poppler(args: list[str], *, timeout: float, memory: int) -> subprocess.Comp
     return completed
 
 
-def _pdf_info(path: Path, limits: FileLimits) -> tuple[int, list[PdfPage]]:
+def _pdf_info(
+    path: Path, limits: FileLimits, *, timeout: float = INFO_TIMEOUT_S
+) -> tuple[int, list[PdfPage]]:
     """Page count and the size of each page up to the page cap (pdfinfo's "Page size" is the
     CropBox; pdftoppm renders the MediaBox, so that is what is measured)."""
     args = ["pdfinfo", "-f", "1", "-l", str(limits.max_pages), "-box", str(path)]
     try:
-        completed = _poppler(args, timeout=INFO_TIMEOUT_S, memory=_POPPLER_MEMORY_BASE)
+        completed = _poppler(args, timeout=timeout, memory=_POPPLER_MEMORY_BASE)
     except subprocess.TimeoutExpired as exc:
         raise PdfTooComplex(
-            f"The PDF could not be read within {INFO_TIMEOUT_S:.0f} s. Print it to a new PDF "
+            f"The PDF could not be read within {timeout:g} s. Print it to a new PDF "
             "or scan it, and upload that."
         ) from exc
     out = completed.stdout.decode("utf-8", "replace")

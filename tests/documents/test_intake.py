@@ -291,3 +291,15 @@ def test_a_document_failed_for_its_file_is_not_read_again(
     with django_capture_on_commit_callbacks() as queued:
         again = services.ingest(data, name="a.png", document_type="bank_slip")
     assert again.document.status == Document.Status.FAILED and not queued
+
+
+def test_a_pdf_too_slow_to_measure_at_upload_is_refused_there(demo_types, monkeypatch):
+    """Measuring runs in the web request: a PDF poppler cannot measure in time is refused with a
+    clear message instead of holding a web thread (here the time allowed is shrunk to 1 ms)."""
+    from documents import pdf
+    from documents.exceptions import PdfTooComplex
+
+    monkeypatch.setattr(pdf, "INTAKE_INFO_TIMEOUT_S", 0.001)
+    with pytest.raises(PdfTooComplex, match="could not be read within 0.001 s") as info:
+        services.ingest(pdf_bytes(pages=2), name="slow.pdf", document_type="bank_slip")
+    assert info.value.http_status == 422 and not Document.objects.exists()
