@@ -77,8 +77,8 @@ def ingest(
     A submission is the same as an earlier one when it carries the same ``idempotency_key`` from
     the same API client, or the same file (sha256) for the same document type and API client
     (bank users share one scope); the earlier document is returned, and read again if it had
-    failed after all its retries (``transitions.retry_given_up``). Reusing a key for a different
-    file is refused.
+    failed after all its retries (``transitions.requeue(given_up_only=True)``). Reusing a key for
+    a different file is refused.
 
     Validation runs before anything is written, so a refused upload leaves no trace; the file is
     stored before the row commits, and recognition is queued only after the commit.
@@ -94,8 +94,8 @@ def ingest(
     existing = _earlier_submission(doc_type, sha, api_client, idempotency_key)
     if existing:
         actor = user if user and user.is_authenticated else None
-        if existing.status == Document.Status.FAILED and transitions.retry_given_up(
-            existing, actor=actor
+        if existing.status == Document.Status.FAILED and transitions.requeue(
+            existing, actor=actor, reset_attempts=True, given_up_only=True
         ):
             # Sent again after its retries ran out: the sender wants it read, so it is.
             enqueue_recognition(existing.pk)

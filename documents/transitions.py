@@ -110,16 +110,30 @@ def fail(document_id: int, error: str) -> Document:
 
 
 def requeue(
-    document: Document, *, actor=None, reset_attempts: bool = False, by_watchdog: bool = False
+    document: Document,
+    *,
+    actor=None,
+    reset_attempts: bool = False,
+    by_watchdog: bool = False,
+    given_up_only: bool = False,
 ) -> bool:
-    """Back to QUEUED (re-run requested, or rescued by the watchdog)."""
+    """Back to QUEUED (re-run requested, or rescued by the watchdog); False if the document is not
+    in a state to go back, or another request took it back first.
+
+    ``given_up_only``: only a document FAILED after all its retries (a document sent again: a
+    load, not the file, may have been the cause); one failed for its file on its first attempt (an
+    IntakeError) stays failed.
+    """
     before = document.status
     now = timezone.now()
     changes = {"status": S.QUEUED, "updated_at": now, "error": ""}
     if reset_attempts:
         changes["attempts"] = 0
     changes["watchdog_requeued_at"] = now if by_watchdog else None
-    rerunnable = ~Q(status=S.PROCESSING) | Q(processing_started_at__lt=stale_before())
+    if given_up_only:
+        rerunnable = Q(status=S.FAILED, attempts__gte=settings.OCR_MAX_ATTEMPTS)
+    else:
+        rerunnable = ~Q(status=S.PROCESSING) | Q(processing_started_at__lt=stale_before())
     with transaction.atomic():
         if not Document.objects.filter(rerunnable, pk=document.pk).update(**changes):
             return False
@@ -128,22 +142,6 @@ def requeue(
         if before == S.COMPLETED:
             # The integrator was told "completed"; it must hear that this no longer holds.
             notify.document_changed(document, WebhookEvent.Type.REOPENED)
-    return True
-
-
-def retry_given_up(document: Document, *, actor=None) -> bool:
-    """FAILED → QUEUED with fresh attempts, for a document sent again after its retries ran out
-    (workers killed or erring on it: a load, not the file, may have been the cause). A document
-    failed for its file (an IntakeError, on its first attempt) stays failed. False if it is not
-    such a document, or another request took it back first."""
-    now = timezone.now()
-    with transaction.atomic():
-        if not Document.objects.filter(
-            pk=document.pk, status=S.FAILED, attempts__gte=settings.OCR_MAX_ATTEMPTS
-        ).update(status=S.QUEUED, attempts=0, error="", updated_at=now):
-            return False
-        document.refresh_from_db()
-        events.status_changed(document, S.FAILED, S.QUEUED, actor=actor)
     return True
 
 

@@ -218,7 +218,7 @@ def decide(
     if value == field.value and field.status in HUMAN_DECIDED and not override_reason.strip():
         # A decision walked through again and left as it was (Enter on each field of a completed
         # document): nothing to write, audit or tell the integrator; the field is given back.
-        Claim.objects.filter(field=field, user=user).update(locked_until=None, user=None)
+        release(field.pk, user)
         return Decision(field, field.status, False)
     outcome = _outcome(field, value)
     failures = [f.as_reason() for f in outcome.failures]
