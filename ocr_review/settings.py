@@ -10,11 +10,10 @@ import json
 import re
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from . import backends
 from .env import env_bool, env_choice, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -132,27 +131,14 @@ TEMPLATES = [
 # -- database ------------------------------------------------------------------------------------
 SQLITE_PATH = Path(env_str("SQLITE_PATH", str(VAR_DIR / "db.sqlite3")))
 DATABASE_URL = env_str("DATABASE_URL", "")
-if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
-else:
-    SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": str(SQLITE_PATH),
-            # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at BEGIN so
-            # two writers queue on busy_timeout instead of failing with "database is locked".
-            "OPTIONS": {
-                "timeout": env_int("SQLITE_BUSY_TIMEOUT_S", 30),
-                "transaction_mode": "IMMEDIATE",
-                "init_command": (
-                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;"
-                ),
-            },
-            # A file, not memory, so worker processes started by tests share the test database.
-            "TEST": {"NAME": env_str("SQLITE_TEST_PATH", str(VAR_DIR / "test-db.sqlite3"))},
-        }
-    }
+DATABASES = {
+    "default": backends.database(
+        DATABASE_URL,
+        sqlite_path=SQLITE_PATH,
+        sqlite_test_path=Path(env_str("SQLITE_TEST_PATH", str(VAR_DIR / "test-db.sqlite3"))),
+        busy_timeout_s=env_int("SQLITE_BUSY_TIMEOUT_S", 30, minimum=1),
+    )
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # -- task queue (django-q2) ----------------------------------------------------------------------
@@ -209,25 +195,14 @@ if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
-# One cache for every process, so API throttles and rate limits hold across web workers and
-# machines: Redis when REDIS_URL is set, else files under VAR_DIR (one machine, many processes).
-if REDIS_URL:
-    # Its own Redis database (REDIS_CACHE_DB, default 1): clearing the cache flushes that database
-    # and must never take the task queue (REDIS_URL's database) with it.
-    _redis = urlsplit(REDIS_URL)
-    REDIS_CACHE_URL = urlunsplit(
-        _redis._replace(path=f"/{env_int('REDIS_CACHE_DB', 1, minimum=0)}")
+CACHES = {
+    "default": backends.cache(
+        REDIS_URL,
+        redis_db=env_int("REDIS_CACHE_DB", 1, minimum=0),
+        key_prefix=Q_NAME,
+        files_dir=VAR_DIR / "cache",
     )
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_CACHE_URL,
-            "KEY_PREFIX": Q_NAME,
-        }
-    }
-else:
-    _files_cache = "django.core.cache.backends.filebased.FileBasedCache"
-    CACHES = {"default": {"BACKEND": _files_cache, "LOCATION": str(VAR_DIR / "cache")}}
+}
 # Run tasks inline in the calling process (tests, one-off scripts), read per call.
 OCR_TASKS_SYNC = env_bool("OCR_TASKS_SYNC", False)
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from ocr_review import backends
+
 ROOT = Path(__file__).resolve().parents[1]
 PROBE = (
     "import json, django; django.setup(); from django.conf import settings as s; "
@@ -104,3 +106,27 @@ def test_a_bounded_number_outside_its_range_is_refused(monkeypatch):
     monkeypatch.setenv("OCR_PROBE_SHARE", "98")
     with pytest.raises(ImproperlyConfigured, match="OCR_PROBE_SHARE=98 is outside 0 to 1"):
         env_float("OCR_PROBE_SHARE", 0.9, minimum=0, maximum=1)
+
+
+def test_sqlite_waits_its_busy_timeout_in_django_and_in_sqlite(tmp_path):
+    db = backends.database(
+        "",
+        sqlite_path=tmp_path / "db" / "x.sqlite3",
+        sqlite_test_path=tmp_path / "t",
+        busy_timeout_s=7,
+    )
+    assert db["OPTIONS"]["timeout"] == 7 and "busy_timeout=7000;" in db["OPTIONS"]["init_command"]
+    assert (tmp_path / "db").is_dir(), "the folder of the database file is made"
+
+
+def test_the_redis_cache_keeps_the_credentials_and_host_of_the_queue(tmp_path):
+    got = backends.cache(
+        "rediss://user:pw@redis.bank.internal:6380/3",
+        redis_db=5,
+        key_prefix="q",
+        files_dir=tmp_path,
+    )
+    assert (
+        got["LOCATION"] == "rediss://user:pw@redis.bank.internal:6380/5"
+        and got["KEY_PREFIX"] == "q"
+    )
