@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -41,6 +42,11 @@ INTAKE_INFO_TIMEOUT_S = 10.0
 # just under 5 bytes a pixel at 60 Mpx). Beyond that the PDF is refused as too complex.
 _POPPLER_MEMORY_BASE = 512 * 2**20
 _POPPLER_BYTES_PER_PIXEL = 8
+# A render's folder (the upload and one page bitmap at a time) is deleted when it ends. One left
+# by a worker killed mid-render (its task timeout, the OOM killer) still holds a customer's PDF;
+# the next render on the machine deletes it once it is older than any render can last.
+_FOLDER_PREFIX = "ocr-pdf-"
+STALE_FOLDER_AFTER_S = 3600.0
 _PAGE_LINE = re.compile(r"^Page\s+(\d+)\s+(MediaBox|rot):\s*(.*)$")
 
 
@@ -72,16 +78,44 @@ def validate_pdf(data: bytes, limits: FileLimits) -> int:
 
 @contextmanager
 def _pdf_on_disk(data: bytes) -> Iterator[Path]:
-    with tempfile.TemporaryDirectory(prefix="ocr-pdf-") as folder:
+    remove_stale_folders()
+    with tempfile.TemporaryDirectory(prefix=_FOLDER_PREFIX) as folder:
         path = Path(folder) / "upload.pdf"
         path.write_bytes(data)
         yield path
 
 
+def remove_stale_folders(older_than_s: float = STALE_FOLDER_AFTER_S) -> int:
+    """Delete render folders left in the temporary directory by killed workers; how many."""
+    cutoff = time.time() - older_than_s
+    removed = 0
+    for folder in Path(tempfile.gettempdir()).glob(f"{_FOLDER_PREFIX}*"):
+        try:
+            if folder.is_dir() and not folder.is_symlink() and folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder)
+                removed += 1
+        except OSError:  # gone already (another worker's sweep), or not ours to delete
+            continue
+    if removed:
+        log.warning("deleted %s PDF render folder(s) left by killed workers", removed)
+    return removed
+
+
+def poppler_command(args: list[str], *, timeout: float, memory: int) -> list[str]:
+    """``args`` under an address-space cap and a CPU-time cap (``ulimit -v``/``-t`` in a shell
+    that then execs the tool: no preexec_fn, which is unsafe in a worker with threads running).
+
+    The CPU cap (a second beyond ``timeout``) ends a tool whose worker was killed while waiting
+    for it, which nothing else would; a worker that is alive stops the tool at ``timeout`` of wall
+    time first, as CPU time never runs ahead of wall time for a one-threaded tool.
+    """
+    cpu_s = math.ceil(timeout) + 1
+    script = 'ulimit -v "$0" && ulimit -t "$1" && shift && exec "$@"'
+    return ["sh", "-c", script, str(max(memory // 1024, 1)), str(cpu_s), *args]
+
+
 def _poppler(args: list[str], *, timeout: float, memory: int) -> subprocess.CompletedProcess[bytes]:
-    """Run a poppler tool with an address-space cap (``ulimit -v`` in a shell that then execs the
-    tool: no preexec_fn, which is unsafe in a worker that has torch's threads running)."""
-    command = ["sh", "-c", 'ulimit -v "$0" && exec "$@"', str(max(memory // 1024, 1)), *args]
+    command = poppler_command(args, timeout=timeout, memory=memory)
     completed = subprocess.run(command, capture_output=True, timeout=timeout, check=False)
     stderr = completed.stderr.decode("utf-8", "replace")
     if completed.returncode == 127 and "not found" in stderr:  # pragma: no cover - bootstrap
