@@ -1,7 +1,8 @@
 """A queue worker reads a bill without loading what only the web pages and the API need.
 
 DRF's import alone loads psycopg, requests and django.test (about 20 MB a worker), the demo
-renderer loads Faker; a worker process has none of them after recognising a document (one
+renderer loads Faker, the ``onnx`` package (only the files' metadata is needed to serve them) 18 MB
+and 40 MB more to parse a model; a worker process has none of them after recognising a document (one
 without a callback URL: its webhook payload is the API's serializer), so the
 whole worker stays within its memory budget (bench/e2e.py measures it).
 """
@@ -32,7 +33,7 @@ import documents.tasks, reviews.tasks, recognition.tasks
 doc = services.ingest(open(sys.argv[1], "rb").read(), name="bill.png", document_type="bank_slip")
 run_recognition(doc.document.pk)
 print("status", Document.objects.get(pk=doc.document.pk).status)
-heavy = ("rest_framework.fields", "rest_framework.serializers", "faker", "django.test", "torch")
+heavy = ("rest_framework.fields", "rest_framework.serializers", "faker", "django.test", "torch", "onnx")
 print("loaded", " ".join(m for m in heavy if m in sys.modules) or "-")
 """
 

@@ -7,9 +7,11 @@ therefore never load torch.
 
 from __future__ import annotations
 
+import io
+import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 
 import numpy.typing as npt
 
@@ -51,11 +53,60 @@ __all__ = ["LineReader", "open_reader"]
 
 
 def onnx_metadata(path: str | Path) -> dict[str, str]:
-    """The metadata of an ONNX file (ours say which reader serves them and what they read)."""
-    import onnx
+    """The metadata of an ONNX file (ours say which reader serves them and what they read).
 
-    model = onnx.load(str(path), load_external_data=False)
-    return {p.key: p.value for p in model.metadata_props}
+    Read straight from the file's protobuf encoding: only the top-level fields' keys and the
+    metadata entries are read, every other field (the graph and its weights) is skipped over.
+    Loading the model with ``onnx`` for this cost a worker 18 MB for the import and 40 MB more
+    (the whole 21 MB graph as Python objects) at its start. ValueError for a damaged file.
+    """
+    out: dict[str, str] = {}
+    with open(path, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        while fh.tell() < size:
+            number, wire = _field_key(fh)
+            if wire == _VARINT:
+                _varint(fh)
+                continue
+            length = {_FIXED64: 8, _FIXED32: 4}.get(wire) or (
+                _varint(fh) if wire == _LENGTH_DELIMITED else -1
+            )
+            if length < 0 or fh.tell() + length > size:
+                raise ValueError(f"{path}: not an ONNX model (bad field {number} at {fh.tell()})")
+            if number == _METADATA_PROPS and wire == _LENGTH_DELIMITED:
+                entry = io.BytesIO(fh.read(length))
+                strings: dict[int, str] = {}
+                while entry.tell() < length:
+                    field, kind = _field_key(entry)
+                    if kind != _LENGTH_DELIMITED:
+                        raise ValueError(f"{path}: not an ONNX model (bad metadata entry)")
+                    strings[field] = entry.read(_varint(entry)).decode("utf-8")
+                out[strings.get(1, "")] = strings.get(2, "")
+            else:
+                fh.seek(length, io.SEEK_CUR)
+    return out
+
+
+# Protocol-buffer wire types, and ModelProto's field number of metadata_props (onnx.proto).
+_VARINT, _FIXED64, _LENGTH_DELIMITED, _FIXED32 = 0, 1, 2, 5
+_METADATA_PROPS = 14
+
+
+def _varint(fh: BinaryIO) -> int:
+    value = shift = 0
+    while True:
+        byte = fh.read(1)
+        if not byte or shift > 63:
+            raise ValueError("not an ONNX model (truncated)")
+        value |= (byte[0] & 0x7F) << shift
+        if byte[0] < 0x80:
+            return value
+        shift += 7
+
+
+def _field_key(fh: BinaryIO) -> tuple[int, int]:
+    key = _varint(fh)
+    return key >> 3, key & 7
 
 
 def model_kind(path: str | Path) -> str:
@@ -67,7 +118,7 @@ def model_kind(path: str | Path) -> str:
 
         try:
             meta = onnx_metadata(path)
-        except Exception as exc:  # onnx raises its own types for a damaged file
+        except (ValueError, UnicodeDecodeError) as exc:
             raise ValueError(f"{path} is not a readable ONNX model: {exc}") from exc
         if meta.get("format") == ONNX_FORMAT:
             return meta["kind"]
