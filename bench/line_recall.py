@@ -81,6 +81,10 @@ STANDARD_SETTINGS = {
     "uncapped": replace(DEFAULT, max_pixels=0),
     "max-2.3M": replace(DEFAULT, max_pixels=2_300_000),
     "max-2.0M": replace(DEFAULT, max_pixels=2_000_000),
+    # The other memory knob: the network run on strips of input rows (DEFAULT: the whole input).
+    "strips-640": replace(DEFAULT, strip_rows=640),
+    "strips-480": replace(DEFAULT, strip_rows=480),
+    "strips-480-m64": replace(DEFAULT, strip_rows=480, strip_margin=64),
 }
 LOOKS = {"": "", "photo": "+photo", "camera": "+camera"}
 CAMERA = (4000, 3000)  # a 12-megapixel phone's frame, landscape

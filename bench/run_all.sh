@@ -30,12 +30,18 @@ $py bench/throughput.py --kind numeric --threads 2 --json bench/results/throughp
 $py bench/throughput.py --kind general --threads 2 --json bench/results/throughput-general.json
 $py bench/speed_options.py --fast tiny-ft=recognition/weights/ppocr-v6-tiny-ft.onnx
 $py bench/quantization.py
-$py bench/line_recall.py --detector-settings --synthetic 10 --photo --sets "" \
+$py bench/line_recall.py --detector-settings default,paddle-max960,page-as-is,imagenet-max960,rapidocr-post,merge-gap-1 --synthetic 10 --photo --sets "" \
   --json bench/results/detector-settings.json --markdown bench/results/detector-settings.md >/dev/null
 $py bench/line_recall.py --detector-settings default,uncapped,max-2.3M,max-2.0M --synthetic 4 \
   --camera --sets "" --json bench/results/detector-pixels.json \
   --markdown bench/results/detector-pixels.md >/dev/null
 $py bench/detector_memory.py --json bench/results/detector-memory.json >/dev/null
+# bench/results/detector-strips.md is written by hand from these three runs' printed tables.
+$py bench/detector_memory.py --caps 2600000 --strips 0,640,480,320 \
+  --json bench/results/detector-strips-memory.json >/dev/null
+$py bench/line_recall.py --detector-settings default,strips-640,strips-480,strips-480-m64 \
+  --synthetic 4 --photo --camera --sets ""
+$py bench/line_recall.py --detector-settings default,strips-640,strips-480 --sets real,real-zh,real-zh2
 $py bench/line_recall.py --finder all --synthetic 10 --photo --sets "" \
   --json bench/results/line-recall-synthetic.json \
   --markdown bench/results/line-recall-synthetic.md >/dev/null

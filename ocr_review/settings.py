@@ -269,6 +269,13 @@ OCR_FAST_READER_MIN_CONFIDENCE = env_float(
 OCR_MODEL_RETRY_S = env_float("OCR_MODEL_RETRY_S", 30.0)
 # The text detector's input, in pixels: a worker's peak memory grows ~180 bytes a pixel.
 OCR_DETECTOR_MAX_PIXELS = env_int("OCR_DETECTOR_MAX_PIXELS", 2_600_000, minimum=100_000)
+# The detector run on strips of this many input rows (a multiple of 32; 0: the whole input): less
+# memory a photo worker, for some line recall and CPU (README, "Line finding").
+OCR_DETECTOR_STRIP_ROWS = env_int("OCR_DETECTOR_STRIP_ROWS", 0, minimum=0)
+if OCR_DETECTOR_STRIP_ROWS % 32:
+    raise ImproperlyConfigured(
+        f"OCR_DETECTOR_STRIP_ROWS={OCR_DETECTOR_STRIP_ROWS}: use 0 or a multiple of 32"
+    )
 OCR_DEFAULT_THRESHOLD = env_float("OCR_DEFAULT_THRESHOLD", 0.90, minimum=0, maximum=1)
 
 # -- review ------------------------------------------------------------------------------------

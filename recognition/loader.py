@@ -91,7 +91,11 @@ def line_finder(name: str) -> LineFinder:
                 _detector = TextDetector(
                     find_model(DETECTOR).path,
                     threads=settings.OCR_TORCH_THREADS,
-                    settings=replace(DEFAULT, max_pixels=settings.OCR_DETECTOR_MAX_PIXELS),
+                    settings=replace(
+                        DEFAULT,
+                        max_pixels=settings.OCR_DETECTOR_MAX_PIXELS,
+                        strip_rows=settings.OCR_DETECTOR_STRIP_ROWS,
+                    ),
                 )
             except (SourceError, OSError) as exc:
                 _report_once("detector", None, f"{type(exc).__name__}: {exc}")

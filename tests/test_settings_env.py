@@ -130,3 +130,25 @@ def test_the_redis_cache_keeps_the_credentials_and_host_of_the_queue(tmp_path):
         got["LOCATION"] == "rediss://user:pw@redis.bank.internal:6380/5"
         and got["KEY_PREFIX"] == "q"
     )
+
+
+def test_a_detector_strip_height_off_the_networks_stride_is_refused_at_start(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    run = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env={
+            **env,
+            "DJANGO_SETTINGS_MODULE": "ocr_review.settings",
+            "DJANGO_DEBUG": "1",
+            "OCR_VAR_DIR": str(tmp_path),
+            "OCR_DETECTOR_STRIP_ROWS": "100",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (
+        run.returncode != 0
+        and "OCR_DETECTOR_STRIP_ROWS=100: use 0 or a multiple of 32" in run.stderr
+    )

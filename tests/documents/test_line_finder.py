@@ -101,8 +101,11 @@ def test_automatic_reads_a_phone_photo_with_the_detector(
 
 
 def test_the_detector_input_cap_comes_from_the_settings(settings, monkeypatch):
-    """OCR_DETECTOR_MAX_PIXELS bounds a photo worker's memory: the loaded detector uses it."""
+    """OCR_DETECTOR_MAX_PIXELS and _STRIP_ROWS bound a photo worker's memory: the loaded
+    detector uses them."""
     monkeypatch.setattr(loader, "_detector", None)
     settings.OCR_DETECTOR_MAX_PIXELS = 1_500_000
+    settings.OCR_DETECTOR_STRIP_ROWS = 480
     loader.line_finder("detector")
     assert loader._detector is not None and loader._detector.settings.max_pixels == 1_500_000
+    assert loader._detector.settings.strip_rows == 480

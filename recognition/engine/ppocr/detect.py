@@ -87,6 +87,12 @@ class DetectorSettings:
     # Cut vertical text (a column at least VERTICAL_RATIO times taller than wide, as wide as a
     # line is high) into one box per character: the recogniser reads horizontal lines only.
     split_vertical: bool = True
+    # Run the network on horizontal strips of at most this many input rows (a multiple of 32; 0:
+    # the whole input at once), each read with ``strip_margin`` rows of context above and below
+    # that are then dropped. The activations, and so the process's peak memory, shrink with the
+    # strip; its squeeze-excitation blocks average over the strip instead of the page.
+    strip_rows: int = 0
+    strip_margin: int = 96
 
 
 DEFAULT = DetectorSettings()
@@ -119,8 +125,12 @@ class TextDetector:
         image = to_bgr(page)
         s = self.settings
         batch = prepare(image, s.min_side, s.max_side, s.mean, s.std, s.max_pixels)
-        out = self.session.run(None, {self._input: batch}, self.run_options)[0]
-        return np.asarray(out, dtype=np.float32)[0, 0], image
+        height = batch.shape[2]
+        prob = np.empty((height, batch.shape[3]), np.float32)
+        for top, bottom, start, stop in strips(height, s.strip_rows, s.strip_margin):
+            out = self.session.run(None, {self._input: batch[:, :, top:bottom]}, self.run_options)
+            prob[start:stop] = np.asarray(out[0], dtype=np.float32)[0, 0, start - top : stop - top]
+        return prob, image
 
     def find_lines(self, page: npt.NDArray[Any]) -> list[LineBox]:
         """Line boxes of a page in reading order, as ``lines.find_lines``; [] for a blank page or
@@ -196,6 +206,21 @@ def input_size(
         scale = min(scale, (max_pixels / (h * w)) ** 0.5)
         size = max(32, int(h * scale / 32) * 32), max(32, int(w * scale / 32) * 32)
     return size
+
+
+def strips(height: int, rows: int, margin: int) -> list[tuple[int, int, int, int]]:
+    """(top, bottom) of each input strip the network reads and (start, stop) of the rows kept
+    from it: the kept rows tile ``[0, height)``; every strip reads ``margin`` rows beyond its kept
+    ones where the page has them. One strip for the whole input when ``rows`` is 0 or enough."""
+    if rows <= 0 or height <= rows + 2 * margin:
+        return [(0, height, 0, height)]
+    if rows % 32 or margin % 32:
+        raise ValueError(f"strip rows and margin must be multiples of 32, got {rows}, {margin}")
+    out = []
+    for start in range(0, height, rows):
+        stop = min(start + rows, height)
+        out.append((max(start - margin, 0), min(stop + margin, height), start, stop))
+    return out
 
 
 def prepare(
