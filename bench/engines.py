@@ -84,12 +84,13 @@ def _bgr(image: np.ndarray) -> np.ndarray:
 
 def ours_reader(kind: str = "general", weights: Path | None = None) -> Any:
     """The model the app ships for ``kind`` (recognition.registry.SHIPPED), served as the app
-    serves it: ONNX Runtime, one thread."""
+    serves it: ONNX Runtime, one thread, a crop with red seal ink also read without it."""
+    from recognition.engine.ink import SealFreeReader
     from recognition.engine.readers import open_reader
     from recognition.shipped import SHIPPED
 
     cv2.setNumThreads(1)
-    return open_reader(weights or WEIGHTS / SHIPPED[kind], threads=1)
+    return SealFreeReader(open_reader(weights or WEIGHTS / SHIPPED[kind], threads=1))
 
 
 def ours(kind: str = "general", weights: Path | None = None) -> Engine:

@@ -2,15 +2,17 @@
 
     scripts/bootstrap.sh --bench        # once: Tesseract + .venv-bench with the peer engines
     .venv-bench/bin/python bench/peers.py [--engines ours,tesseract,rapidocr]
-        [--sets heldout,real-zh,sroie] [--limit N] [--out bench/results/peers]
+        [--sets heldout,real-zh,sroie] [--limit N] [--gray] [--out bench/results/peers]
 
 Line sets: ``heldout`` is the project's synthetic evaluation set (bill-field lines in fonts and
 degradations never used in training; written deterministically by ``manage.py make_line_set`` when
 missing), ``real-zh`` the real Chinese e-invoice crops and ``sroie`` the real receipt crops of
 ../shared/samples (compared case-insensitively, their truth is upper case). Every engine gets the
-same grayscale crops, runs on one thread (torch, onnxruntime, Tesseract and OpenCV limited) in a
-process of its own, so its peak RSS is its own (the engine plus numpy, OpenCV and the crops), and
-is scored by the same rule: the charset's folding rule plus :func:`bench.engines.tidy_spaces`.
+same crops, in colour as the app's pages give them (``--gray``: converted to gray first, as runs
+before 2026-12-03 had them; our engines then cannot see red seal ink), runs on one thread
+(torch, onnxruntime, Tesseract and OpenCV limited) in a process of its own, so its peak RSS is
+its own (the engine plus numpy, OpenCV and the crops), and is scored by the same rule: the
+charset's folding rule plus :func:`bench.engines.tidy_spaces`.
 Lines/s counts the recognition calls over a whole set, each engine batching as it was built to
 (ours: width buckets of up to 64 lines; PP-OCR: 6; Tesseract: one line at a time). The confidence
 columns are each engine's own scale (ours is calibrated, see bench/confidence.py), so only ours is
@@ -29,9 +31,13 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
 
 from bench import engines  # noqa: E402
 from recognition.engine.evaluate import load_image, read_labels  # noqa: E402
@@ -82,16 +88,28 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_worker(engine_name: str, set_names: list[str], limit: int | None, out: Path) -> None:
+def load_crop(path: Path, gray: bool) -> Any:
+    """A line crop as BGR, or gray with ``gray``; ValueError if it cannot be read."""
+    if gray:
+        return load_image(path)
+    image = cv2.imdecode(np.fromfile(str(path), dtype=np.uint8), cv2.IMREAD_COLOR)
+    if image is None:
+        raise ValueError(f"{path} is not a readable image")
+    return image
+
+
+def run_worker(
+    engine_name: str, set_names: list[str], limit: int | None, out: Path, gray: bool = False
+) -> None:
     """Child process: load one engine, read every set, write raw predictions and timings."""
     t0 = time.perf_counter()
     engine = engines.load(engine_name)
-    engine([load_image(read_labels(SETS[set_names[0]][0])[0].path)])  # warm-up, counted in load
+    engine([load_crop(read_labels(SETS[set_names[0]][0])[0].path, gray)])  # warm-up, in load
     load_s = time.perf_counter() - t0
     results = {}
     for name in set_names:
         lines = read_labels(SETS[name][0])[:limit]
-        images = [load_image(line.path) for line in lines]
+        images = [load_crop(line.path, gray) for line in lines]
         t0 = time.perf_counter()
         decoded = engine(images)
         elapsed = time.perf_counter() - t0
@@ -152,6 +170,10 @@ def markdown(report: dict) -> str:
             + " | ".join(fmt.format(report["results"][e][key]) for e in names)
             + " |"
         )
+    out += [
+        "",
+        f"Crops read in {report.get('crops', 'gray')}; scored as described in bench/peers.py.",
+    ]
     categories = sorted(
         {
             c
@@ -178,12 +200,13 @@ def main() -> None:
     parser.add_argument("--sets", default=",".join(SETS))
     parser.add_argument("--limit", type=int, default=None, help="first N lines of each set")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "peers"))
+    parser.add_argument("--gray", action="store_true", help="gray crops (runs before 2026-12-03)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--worker-out", help=argparse.SUPPRESS)
     args = parser.parse_args()
     set_names = [s for s in args.sets.split(",") if s]
     if args.worker:
-        run_worker(args.worker, set_names, args.limit, Path(args.worker_out))
+        run_worker(args.worker, set_names, args.limit, Path(args.worker_out), args.gray)
         return
 
     if "heldout" in set_names:
@@ -192,7 +215,13 @@ def main() -> None:
     if missing:
         sys.exit(f"line sets not found: {', '.join(missing)} (../shared/samples absent?)")
     names = [e for e in args.engines.split(",") if e]
-    report = {"engines": names, "sets": set_names, "limit": args.limit, "results": {}}
+    report = {
+        "engines": names,
+        "sets": set_names,
+        "limit": args.limit,
+        "crops": "gray" if args.gray else "colour",
+        "results": {},
+    }
     for name in names:
         print(f"==> {name}", flush=True)
         with tempfile.TemporaryDirectory() as tmp:
@@ -208,7 +237,8 @@ def main() -> None:
                     "--sets",
                     ",".join(set_names),
                 ]
-                + (["--limit", str(args.limit)] if args.limit else []),
+                + (["--limit", str(args.limit)] if args.limit else [])
+                + (["--gray"] if args.gray else []),
                 check=True,
                 env={**os.environ, **ONE_THREAD},
             )

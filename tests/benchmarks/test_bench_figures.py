@@ -140,3 +140,27 @@ def test_a_page_photographed_at_12_megapixels_keeps_its_truth_boxes_on_the_text(
     inside = frame[int(min(ys)) + 10 : int(max(ys)) - 10, int(min(xs)) + 20 : int(max(xs)) - 20]
     assert inside.size and inside.mean() < 100, "the moved box no longer lies on the dark line"
     assert max(xs) - min(xs) > 1.5 * 800, "the page is enlarged to fill the frame"
+
+
+def test_the_red_seal_benchmark_has_stamped_lines_to_measure():
+    """bench/red_seals.py chooses on rendered bills: their seals must put red ink on lines."""
+    from bench.engines import ours_reader
+    from bench.red_seals import rendered
+
+    counts = rendered(ours_reader("general"), bills=1)
+    assert counts["red_lines"] >= 2 and counts["lines"] > counts["red_lines"]
+    assert counts["red_seal_free"] <= counts["red_lines"] and counts["seal_free"] <= counts["lines"]
+
+
+def test_peers_read_colour_crops_unless_asked_for_gray(tmp_path):
+    import cv2
+    import numpy as np
+
+    from bench.peers import load_crop
+
+    path = tmp_path / "line.png"
+    crop = np.full((32, 120, 3), 255, np.uint8)
+    crop[8:24, 10:60] = (40, 30, 200)  # red print, BGR
+    cv2.imwrite(str(path), crop)
+    assert np.array_equal(load_crop(path, gray=False), crop)
+    assert load_crop(path, gray=True).ndim == 2

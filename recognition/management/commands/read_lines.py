@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import DatabaseError
 
+from recognition.engine.ink import SealFreeReader
 from recognition.engine.readers import LineReader, open_reader
 
 
@@ -55,12 +56,14 @@ def _paths(given: list[str]) -> Iterator[str]:
 
 def _reader(kind: str, threads: int) -> tuple[LineReader, str]:
     """The active version when the database knows one; else the shipped file (no database
-    needed, e.g. on a machine that only reads)."""
+    needed, e.g. on a machine that only reads). Read as the app reads page lines: a crop stamped
+    with a red seal also without the red (``engine.ink``)."""
     from recognition import registry
 
     try:
         version = registry.active_version(kind)
-        return open_reader(registry.checkpoint_path(version), threads=threads), version.name
+        reader = open_reader(registry.checkpoint_path(version), threads=threads)
+        return SealFreeReader(reader), version.name
     except DatabaseError:
         path = Path(settings.OCR_WEIGHTS_DIR) / registry.SHIPPED[kind]
-        return open_reader(path, threads=threads), f"shipped {path.name}"
+        return SealFreeReader(open_reader(path, threads=threads)), f"shipped {path.name}"
