@@ -13,7 +13,13 @@ from PIL import Image, ImageDraw
 from demo.canvas import Seal
 from demo.seal import SEAL_RED, stamp
 from recognition.engine import fonts
-from recognition.engine.ink import MIN_RED_SHARE, SealFreeReader, red_ink_share, without_red_ink
+from recognition.engine.ink import (
+    MIN_RED_SHARE,
+    SURE,
+    SealFreeReader,
+    red_ink_share,
+    without_red_ink,
+)
 from recognition.engine.readers import open_reader
 from recognition.shipped import SHIPPED
 
@@ -102,3 +108,34 @@ def test_the_apps_page_reader_reads_a_stamped_title_without_the_seal(settings):
     read = page_reader.recognize_one(crop)
     assert read.text == TITLE
     assert read.confidence >= _general().recognize_one(crop).confidence + 0.05
+
+
+class _Counting:
+    """The real reader, counting the crops it is given."""
+
+    def __init__(self, inner):
+        self.inner, self.crops = inner, 0
+        self.kind, self.sha256, self.charset = inner.kind, inner.sha256, inner.charset
+
+    def recognize(self, images, *, keep_scores=False):
+        self.crops += len(images)
+        return self.inner.recognize(images, keep_scores=keep_scores)
+
+
+def test_a_line_read_confidently_as_it_is_is_not_read_again():
+    font = fonts.load_font(fonts.by_name("noto-sans-sc"), 32)
+    width = font.getbbox("2026-12-03")[2] + 40
+    line = Image.new("RGB", (width, 48), "white")
+    draw = ImageDraw.Draw(line)
+    draw.text((8, 24), "2026-12-03", font=font, fill=(20, 20, 20), anchor="lm")
+    draw.rectangle((0, 0, width, 2), fill=tuple(int(c) for c in SEAL_RED))  # a seal's edge
+    crop = np.ascontiguousarray(np.asarray(line)[:, :, ::-1])
+    assert red_ink_share(crop) >= MIN_RED_SHARE
+    counting = _Counting(_general())
+    read = SealFreeReader(counting).recognize_one(crop)
+    assert read.text == "2026-12-03" and read.confidence >= SURE
+    assert counting.crops == 1, "sure as it is: no second reading"
+
+    counting.crops = 0
+    SealFreeReader(counting).recognize_one(_stamped(_line(TITLE), seed=0))
+    assert counting.crops == 2, "read at 0.89 as it is: read again without the seal"
