@@ -103,6 +103,15 @@ def _by_field(fields: list[dict]) -> dict:
     return out
 
 
+def _median_seconds_by_type(raw: dict) -> dict[str, float]:
+    type_of = {f["doc"]: f["type"] for f in raw["fields"]}
+    per_page: dict[str, list[float]] = {}
+    for d in raw["per_document"]:
+        if d["doc"] in type_of:
+            per_page.setdefault(type_of[d["doc"]], []).append(d["seconds"] / max(1, d["pages"]))
+    return {code: round(statistics.median(v), 2) for code, v in sorted(per_page.items())}
+
+
 def figures(raw: dict) -> dict:
     fields = raw["fields"]
     invoices = [f for f in fields if f["type"] != "receipt"]
@@ -121,6 +130,7 @@ def figures(raw: dict) -> dict:
             "receipt_key_fields_exact": by_type["receipt"]["target_accuracy"],
         },
         "seconds_per_page_median": round(statistics.median(per_page), 2) if per_page else None,
+        "seconds_per_page_median_by_type": _median_seconds_by_type(raw),
         "failed_documents": sum(d["outcome"] != "done" for d in raw["per_document"]),
     }
 
@@ -177,8 +187,9 @@ def markdown(report: dict) -> str:
     checked, wrong = overall["auto_accepted_with_truth"], overall["auto_accepted_wrong"]
     lines += [
         "",
-        f"Median seconds per page (1 worker): {fig['seconds_per_page_median']}; documents not "
-        f"processed: {fig['failed_documents']}.",
+        f"Median seconds per page (1 worker): {fig['seconds_per_page_median']} ("
+        + ", ".join(f"{k} {v}" for k, v in fig.get("seconds_per_page_median_by_type", {}).items())
+        + f"); documents not processed: {fig['failed_documents']}.",
         "",
         f"Few pages: {wrong} wrong of {checked} auto-accepted fields checked; with none wrong, "
         f"the 95 % upper bound on the error rate is still about 3/{checked} = "

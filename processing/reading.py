@@ -28,6 +28,7 @@ from documents.rules.cleaning import clean_value
 from documents.rules.location import Layout, parse_layout, parse_location
 from documents.rules.messages import reason
 from recognition.engine.ctc import Decoded, KeepScores
+from recognition.engine.ink import read_around_seal
 from recognition.engine.lines import LineBox, find_lines
 from recognition.engine.ppocr.cascade import CascadeReader
 from recognition.engine.preprocess import ImageError, crop_box, deskew
@@ -37,6 +38,7 @@ from .labels import spotting_scores
 from .layout import table_frame
 from .locate import Encoder, Located, OcrLine, SpecView, locate_fields
 from .ocrlines import Box
+from .seals import colour_page, read_values_around_seals
 
 
 @dataclass(frozen=True)
@@ -180,7 +182,9 @@ def _reread_numeric(
         crop = crop_box(array, located.box)
     except ImageError:  # the value's line reading stands, for a person to check
         return located.text, 0.0, ()
-    decoded = numeric.recognize_one(crop)
+    decoded = read_around_seal(
+        numeric, numeric.recognize_one(crop), lambda: crop_box(colour_page(page.image), located.box)
+    )
     text = decoded.text.strip(_VALUE_STRIP)
     if not text:
         return located.text, 0.0, ()
@@ -248,8 +252,10 @@ def read_fields(
     keep_scores: KeepScores = False,
 ) -> list[FieldResult]:
     """Locate, read, clean and check every field. With ``accurate`` (the model behind a fast first
-    reader), the provisional lines values come from are read again first (``confirm_values``),
-    keeping the scores the page's lines kept (``keep_scores``: label spotting reads them)."""
+    reader, or the page's reader itself), the provisional lines values come from are read again
+    first (``confirm_values``) and the stamped ones it was unsure of without their red ink
+    (``seals``), keeping the scores the page's lines kept (``keep_scores``: label spotting reads
+    them)."""
     sizes = [page.image.size for page in pages]
     parsed = parse_layout(layout)
     views = [
@@ -263,9 +269,14 @@ def read_fields(
         return locate_fields(views, lines, sizes, encode=encode, layout=parsed, frames=frames)
 
     located = locate()
-    # Each pass confirms at least one line; a confirmed line can move a value onto another line.
-    while accurate is not None and confirm_values(
-        pages, located, specs, accurate, keep_scores=keep_scores
+    # Each pass reads at least one line again (a provisional one, or a stamped one once); a new
+    # reading can move a value onto another line.
+    tried: set[int] = set()
+    while accurate is not None and (
+        confirm_values(pages, located, specs, accurate, keep_scores=keep_scores)
+        or read_values_around_seals(
+            pages, located, specs, accurate, done=tried, keep_scores=keep_scores
+        )
     ):
         located = locate()
     results: dict[str, FieldResult] = {}
@@ -331,7 +342,7 @@ def recognize_document(
     classes, encode = spotting_scores(labels, general.charset)
     pages = read_pages(images, general, find, keep_scores=classes)
     t1 = time.perf_counter()
-    accurate = general.accurate if isinstance(general, CascadeReader) else None
+    accurate = general.accurate if isinstance(general, CascadeReader) else general
     fields = read_fields(
         pages,
         specs,

@@ -3,8 +3,7 @@
 Workers call :func:`active_predictor` per document; it reads the active ModelVersion row (one
 indexed query) and reuses the cached reader while the model file's sha256 is unchanged, so an
 activation in the admin reaches every worker between two tasks without a restart. Readers are
-cached by file, so two kinds served by one model share one session in memory. Every reader
-reads a line stamped with a red seal twice, with and without the red (``engine.ink``).
+cached by file, so two kinds served by one model share one session in memory.
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ from typing import Any
 import numpy.typing as npt
 from django.conf import settings
 
-from .engine.ink import SealFreeReader
 from .engine.lines import LineBox, find_lines
 from .engine.ppocr.cascade import CascadeReader
 from .engine.ppocr.detect import DEFAULT, TextDetector, hybrid
@@ -50,9 +48,7 @@ def active_predictor(kind: str) -> tuple[LineReader, ModelVersion]:
             try:
                 if problem:
                     raise ModelUnavailable(f"The active {kind} model ({version.name}): {problem}.")
-                reader = SealFreeReader(
-                    open_reader(checkpoint_path(version), threads=settings.OCR_TORCH_THREADS)
-                )
+                reader = open_reader(checkpoint_path(version), threads=settings.OCR_TORCH_THREADS)
             except Exception as exc:  # a damaged file fails in many ways; all mean "unavailable"
                 _report_once(kind, version, f"{type(exc).__name__}: {exc}")
                 raise ModelUnavailable(
@@ -123,7 +119,7 @@ def page_reader(general: LineReader) -> LineReader:
     with _lock:
         if path not in _fast:
             try:
-                _fast[path] = SealFreeReader(open_reader(path, threads=settings.OCR_TORCH_THREADS))
+                _fast[path] = open_reader(path, threads=settings.OCR_TORCH_THREADS)
             except Exception as exc:  # a missing or damaged file: read with general alone
                 log.warning(
                     "the fast line reader %s cannot be loaded (%s: %s); page lines "

@@ -7,7 +7,9 @@ across the characters under it. In the red channel red ink is nearly as bright a
 while black, blue and brown print stays dark: a crop's red channel is its print without the seal.
 
 Red print that is itself the text would vanish the same way, so a crop with red ink that is not
-read confidently as it is is read again without the red, and the more confident reading is kept.
+read confidently as it is is read again without the red, and the more confident reading is kept:
+``read_around_seal`` for one reading (the pipeline's value lines and value boxes,
+``processing.seals``), ``SealFreeReader`` for batches of line crops (``read_lines``, benchmarks).
 
 Chosen on rendered demo bills with their seals (``bench/red_seals.py``; the sample pages only
 measure it): of the 115 truth lines with red ink on 36 stamped bills the shipped general model
@@ -17,7 +19,7 @@ only under SURE (55 second readings instead of 115); 1,963 and 1,966 of all 1,97
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -51,6 +53,21 @@ def without_red_ink(image: npt.NDArray[Any]) -> npt.NDArray[np.uint8]:
     return np.ascontiguousarray(image[:, :, 2], dtype=np.uint8)
 
 
+def read_around_seal(
+    reader: LineReader, read: Decoded, colour_crop: Callable[[], npt.NDArray[Any]]
+) -> Decoded:
+    """``read`` (``reader``'s reading of a crop), or ``reader``'s reading of the colour crop
+    (made by ``colour_crop`` only when needed) without its red ink, when ``read`` is under SURE,
+    the crop has red ink and that reading is more confident."""
+    if read.confidence >= SURE:
+        return read
+    crop = colour_crop()
+    if not has_red_ink(crop):
+        return read
+    again = reader.recognize_one(without_red_ink(crop))
+    return again if again.confidence > read.confidence else read
+
+
 class SealFreeReader:
     """``inner``, and for every crop with red ink that ``inner`` read under ``sure``, ``inner``
     again on the crop without it; the reading with the higher confidence is kept. Any other
@@ -73,7 +90,7 @@ class SealFreeReader:
         stamped = [
             i
             for i, image in enumerate(images)
-            if out[i].confidence < self.sure and _has_red_ink(image)
+            if out[i].confidence < self.sure and has_red_ink(image)
         ]
         if stamped:
             again = self.inner.recognize(
@@ -88,5 +105,6 @@ class SealFreeReader:
         return self.recognize([image])[0]
 
 
-def _has_red_ink(image: Any) -> bool:
+def has_red_ink(image: Any) -> bool:
+    """The crop is a colour array with at least MIN_RED_SHARE of red ink."""
     return isinstance(image, np.ndarray) and red_ink_share(image) >= MIN_RED_SHARE

@@ -96,18 +96,28 @@ def test_bad_crops_stay_empty():
     ] == ["", ""]
 
 
-@pytest.mark.django_db
-def test_the_apps_page_reader_reads_a_stamped_title_without_the_seal(settings):
-    from recognition import loader
+def test_a_stamped_value_line_is_read_again_without_the_seal_once():
+    """processing.seals: only the lines values come from, each tried once per document."""
+    from processing.ocrlines import Located, OcrLine
+    from processing.reading import PageResult, SpecInput
+    from processing.seals import read_values_around_seals
 
-    settings.OCR_FAST_READER = str(WEIGHTS / "ppocr-v6-tiny-ft.onnx")
-    general, _ = loader.active_predictor("general")
-    page_reader = loader.page_reader(general)
-    crop = _stamped(_line(TITLE), seed=0)
-    assert isinstance(general, SealFreeReader) and isinstance(page_reader.fast, SealFreeReader)
-    read = page_reader.recognize_one(crop)
-    assert read.text == TITLE
-    assert read.confidence >= _general().recognize_one(crop).confidence + 0.05
+    line = _line(TITLE)
+    page = Image.new("RGB", (line.width + 40, 200), "white")
+    page.paste(Image.fromarray(_stamped(line, seed=0)[:, :, ::-1]), (20, 60))
+    box = (20, 60, 20 + line.width, 124)
+    as_is = _general().recognize_one(np.asarray(page)[60:124, 20 : 20 + line.width, ::-1])
+    pages = [PageResult(page, 0.0, [OcrLine(0, box, as_is.text, as_is.confidence)])]
+    spec = SpecInput("title", "", (), "text", None, False, {}, 0.9, numeric=False)
+    located = {"title": Located(0, box, as_is.text, as_is.confidence, source_lines=(0,))}
+    tried: set[int] = set()
+
+    assert read_values_around_seals(pages, located, [spec], _general(), done=tried) == 1
+    assert pages[0].lines[0].text == TITLE
+    assert pages[0].lines[0].confidence >= as_is.confidence + 0.05
+    assert read_values_around_seals(pages, located, [spec], _general(), done=tried) == 0
+    label_only = {"title": None}
+    assert read_values_around_seals(pages, label_only, [spec], _general(), done=set()) == 0
 
 
 class _Counting:

@@ -1,0 +1,99 @@
+"""Field values under red seals: a value line stamped with red ink that the accurate model read
+under ``ink.SURE`` is read again without the red (``recognition.engine.ink``); the more confident
+reading is kept.
+
+Only the lines values come from: the page's other lines (titles, labels, form print) find the
+layout and need no second reading. Reading every stamped page line again cost real e-invoices,
+whose form is printed in maroon, 35 % more time a page and changed no field
+(bench/results/e2e-real.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Protocol
+
+import numpy as np
+from PIL import Image
+
+from recognition.engine.ctc import KeepScores
+from recognition.engine.ink import SURE, has_red_ink, without_red_ink
+from recognition.engine.preprocess import ImageError, crop_box
+from recognition.engine.readers import LineReader
+
+from .locate import Located
+from .ocrlines import OcrLine
+
+
+class _Spec(Protocol):
+    @property
+    def key(self) -> str: ...
+    @property
+    def numeric(self) -> bool: ...
+
+
+class _Page(Protocol):
+    image: Image.Image
+    lines: list[OcrLine]
+
+
+def read_values_around_seals(
+    pages: Sequence[_Page],
+    located: Mapping[str, Located | None],
+    specs: Sequence[_Spec],
+    reader: LineReader,
+    *,
+    done: set[int],
+    keep_scores: KeepScores = False,
+) -> int:
+    """Read again, without red ink, the stamped lines non-numeric values come from that
+    ``reader`` (the accurate model) read under SURE, in place; how many readings it kept.
+    ``done`` holds the line numbers already tried (each is tried once per document)."""
+    where = [(p, i) for p, page in enumerate(pages) for i in range(len(page.lines))]
+    wanted = sorted(
+        {
+            n
+            for spec in specs
+            if not spec.numeric and (found := located.get(spec.key)) is not None
+            for n in found.source_lines
+            if n not in done
+            and not pages[where[n][0]].lines[where[n][1]].provisional
+            and pages[where[n][0]].lines[where[n][1]].confidence < SURE
+        }
+    )
+    done.update(wanted)
+    arrays: dict[int, np.ndarray] = {}
+    stamped, crops = [], []
+    for n in wanted:
+        p, i = where[n]
+        if p not in arrays:
+            arrays[p] = colour_page(pages[p].image)
+        try:
+            crop = crop_box(arrays[p], pages[p].lines[i].box)
+        except ImageError:
+            continue
+        if has_red_ink(crop):
+            stamped.append(n)
+            crops.append(without_red_ink(crop))
+    kept = 0
+    for n, decoded in zip(stamped, reader.recognize(crops, keep_scores=keep_scores)):
+        p, i = where[n]
+        line = pages[p].lines[i]
+        if decoded.confidence > line.confidence:
+            pages[p].lines[i] = replace(
+                line,
+                text=decoded.text,
+                confidence=decoded.confidence,
+                char_confidences=decoded.char_confidences,
+                char_spans=decoded.char_spans,
+                log_probs=decoded.log_probs,
+                provisional=False,
+            )
+            kept += 1
+    return kept
+
+
+def colour_page(image: Image.Image) -> np.ndarray:
+    """The BGR array of a page image (what ``read_pages`` cut its crops from)."""
+    return np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1])
