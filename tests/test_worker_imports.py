@@ -33,7 +33,8 @@ import documents.tasks, reviews.tasks, recognition.tasks
 doc = services.ingest(open(sys.argv[1], "rb").read(), name="bill.png", document_type="bank_slip")
 run_recognition(doc.document.pk)
 print("status", Document.objects.get(pk=doc.document.pk).status)
-heavy = ("rest_framework.fields", "rest_framework.serializers", "faker", "django.test", "torch", "onnx")
+heavy = ("rest_framework.fields", "rest_framework.serializers", "faker", "django.test", "torch")
+heavy += ("onnx",)
 print("loaded", " ".join(m for m in heavy if m in sys.modules) or "-")
 """
 
