@@ -82,15 +82,17 @@ def _bgr(image: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR) if image.ndim == 2 else image
 
 
-def ours_reader(kind: str = "general", weights: Path | None = None) -> Any:
+def ours_reader(kind: str = "general", weights: Path | None = None, *, seals: bool = True) -> Any:
     """The model the app ships for ``kind`` (recognition.registry.SHIPPED), served as the app
-    serves it: ONNX Runtime, one thread, a crop with red seal ink also read without it."""
+    serves it: ONNX Runtime, one thread; with ``seals``, reading as the app reads a field's value
+    line (a stamped crop read under ``ink.SURE`` is read again without its red ink)."""
     from recognition.engine.ink import SealFreeReader
     from recognition.engine.readers import open_reader
     from recognition.shipped import SHIPPED
 
     cv2.setNumThreads(1)
-    return SealFreeReader(open_reader(weights or WEIGHTS / SHIPPED[kind], threads=1))
+    reader = open_reader(weights or WEIGHTS / SHIPPED[kind], threads=1)
+    return SealFreeReader(reader) if seals else reader
 
 
 def ours(kind: str = "general", weights: Path | None = None) -> Engine:
@@ -100,12 +102,14 @@ def ours(kind: str = "general", weights: Path | None = None) -> Engine:
 
 def ours_fast() -> Engine:
     """Page lines as the app reads them: our fine-tuned PP-OCRv6 tiny first, the general model
-    where tiny is unsure (``ppocr.cascade``, the default ``OCR_FAST_READER`` file and threshold)."""
+    where tiny is unsure (``ppocr.cascade``, the default ``OCR_FAST_READER`` file and threshold);
+    no red seal reading (the app reads only value lines around seals)."""
     from recognition.engine.ppocr.cascade import CascadeReader
     from recognition.shipped import FAST_READER
 
-    fast = ours_reader(weights=WEIGHTS / FAST_READER)
-    reader = CascadeReader(fast, ours_reader("general"), FAST_READER_MIN_CONFIDENCE)
+    fast = ours_reader(weights=WEIGHTS / FAST_READER, seals=False)
+    general = ours_reader("general", seals=False)
+    reader = CascadeReader(fast, general, FAST_READER_MIN_CONFIDENCE)
     return lambda images: reader.recognize(list(images))
 
 

@@ -41,7 +41,7 @@ from recognition.engine.ink import (  # noqa: E402
 )
 from recognition.engine.metrics import comparable  # noqa: E402
 from recognition.engine.preprocess import ImageError, crop_box  # noqa: E402
-from recognition.engine.readers import open_reader  # noqa: E402
+from recognition.engine.readers import LineReader, open_reader  # noqa: E402
 from recognition.shipped import SHIPPED  # noqa: E402
 
 TYPES = ("vat_invoice", "bank_slip", "loan_application")
@@ -56,7 +56,7 @@ def same(predicted: str, truth: str, ignore_case: bool = False) -> bool:
     )
 
 
-def rendered(reader, bills: int) -> dict:
+def rendered(reader: LineReader, bills: int) -> dict:
     seal_free = SealFreeReader(reader, sure=ALWAYS)
     unsure = SealFreeReader(reader)
     counts = dict.fromkeys(("lines", "as_is", "seal_free", "red_lines", "red_as_is"), 0)
@@ -94,7 +94,7 @@ def rendered(reader, bills: int) -> dict:
     return counts
 
 
-def real(reader) -> dict:
+def real(reader: LineReader) -> dict:
     seal_free = SealFreeReader(reader)
     out = {}
     for name, ignore_case in REAL.items():

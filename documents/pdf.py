@@ -103,14 +103,15 @@ def remove_stale_folders(older_than_s: float = STALE_FOLDER_AFTER_S) -> int:
 
 def poppler_command(args: list[str], *, timeout: float, memory: int) -> list[str]:
     """``args`` under an address-space cap and a CPU-time cap (``ulimit -v``/``-t`` in a shell
-    that then execs the tool: no preexec_fn, which is unsafe in a worker with threads running).
+    that then execs the tool: no preexec_fn, which is unsafe in a worker with threads running),
+    and no core file (a tool killed at a cap would leave one holding the customer's PDF).
 
     The CPU cap (a second beyond ``timeout``) ends a tool whose worker was killed while waiting
     for it, which nothing else would; a worker that is alive stops the tool at ``timeout`` of wall
     time first, as CPU time never runs ahead of wall time for a one-threaded tool.
     """
     cpu_s = math.ceil(timeout) + 1
-    script = 'ulimit -v "$0" && ulimit -t "$1" && shift && exec "$@"'
+    script = 'ulimit -c 0 && ulimit -v "$0" && ulimit -t "$1" && shift && exec "$@"'
     return ["sh", "-c", script, str(max(memory // 1024, 1)), str(cpu_s), *args]
 
 

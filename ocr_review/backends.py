@@ -1,4 +1,4 @@
-"""The embedded or the distributed set-up, chosen by DATABASE_URL and REDIS_URL (pure, no Django).
+"""The embedded or the distributed set-up, chosen by DATABASE_URL and REDIS_URL (no Django).
 
 Without them: SQLite and a file cache under the var folder (one machine, many processes). With
 them: PostgreSQL (or any database dj-database-url reads) and Redis, shared by many machines.
@@ -13,8 +13,11 @@ from urllib.parse import urlsplit, urlunsplit
 import dj_database_url
 
 
-def database(url: str, *, sqlite_path: Path, sqlite_test_path: Path, busy_timeout_s: int) -> dict:
-    """Django's ``DATABASES["default"]``: ``url`` when given, else the SQLite file."""
+def database(
+    url: str, *, sqlite_path: Path, sqlite_test_path: Path, busy_timeout_s: int
+) -> dict[str, Any]:
+    """Django's ``DATABASES["default"]``: ``url`` when given, else the SQLite file (its folder
+    is made)."""
     if url:
         return dict(dj_database_url.parse(url, conn_max_age=60))
     sqlite_path.parent.mkdir(parents=True, exist_ok=True)

@@ -2,7 +2,7 @@
 
 DRF's import alone loads psycopg, requests and django.test (about 20 MB a worker), the demo
 renderer loads Faker, the ``onnx`` package (only the files' metadata is needed to serve them) 18 MB
-and 40 MB more to parse a model; a worker process has none of them after recognising a document (one
+and 41 MB more to parse a model; a worker process has none of them after recognising a document (one
 without a callback URL: its webhook payload is the API's serializer), so the
 whole worker stays within its memory budget (bench/e2e.py measures it).
 """

@@ -33,7 +33,8 @@ from .readers import LineReader
 # red (about 205, 32, 38) by ~170; brown print (about 140, 90, 50) by ~50 is not.
 RED_MARGIN = 64
 # A crop is read again without red when at least this share of its pixels is red ink, and the
-# reading as it is came out under SURE (the fast reader's own "no second look" threshold).
+# reading as it is came out under SURE (the value of OCR_FAST_READER_MIN_CONFIDENCE, the fast
+# reader's "no second look" threshold, chosen separately: bench/red_seals.py measured this one).
 MIN_RED_SHARE = 0.01
 SURE = 0.98
 
@@ -81,6 +82,8 @@ class SealFreeReader:
         self.charset: Charset = inner.charset
 
     def __getattr__(self, name: str) -> Any:
+        if "inner" not in self.__dict__:  # copy and pickle ask before __init__ ran
+            raise AttributeError(name)
         return getattr(self.__dict__["inner"], name)
 
     def recognize(

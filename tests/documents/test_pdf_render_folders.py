@@ -36,6 +36,13 @@ def test_the_next_render_deletes_folders_killed_workers_left(tmp_path, monkeypat
     stale = _left_behind(tmp_path, "ocr-pdf-abandoned", pdf.STALE_FOLDER_AFTER_S + 60)
     running = _left_behind(tmp_path, "ocr-pdf-running", 5)  # another worker's render right now
     other = _left_behind(tmp_path, "someone-elses", pdf.STALE_FOLDER_AFTER_S * 3)
+    elsewhere = tmp_path.parent / f"{tmp_path.name}-target"
+    elsewhere.mkdir()
+    (elsewhere / "keep.txt").write_text("not ours")
+    link = tmp_path / "ocr-pdf-link"
+    link.symlink_to(elsewhere, target_is_directory=True)
+    old = time.time() - pdf.STALE_FOLDER_AFTER_S * 2
+    os.utime(link, (old, old), follow_symlinks=False)
 
     pages = pdf.render_pdf(
         _one_page_pdf(), FileLimits(max_bytes=2**20, max_pages=2, max_pixels=10**7, dpi=72)
@@ -44,7 +51,12 @@ def test_the_next_render_deletes_folders_killed_workers_left(tmp_path, monkeypat
     assert len(pages) == 1
     assert not stale.exists()
     assert running.exists() and other.exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["ocr-pdf-running", "someone-elses"]
+    assert (elsewhere / "keep.txt").exists(), "a link is never followed"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "ocr-pdf-link",
+        "ocr-pdf-running",
+        "someone-elses",
+    ]
 
 
 def test_a_poppler_tool_ends_on_its_own_when_nobody_waits_for_it():

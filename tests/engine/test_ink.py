@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
@@ -149,3 +150,19 @@ def test_a_line_read_confidently_as_it_is_is_not_read_again():
     counting.crops = 0
     SealFreeReader(counting).recognize_one(_stamped(_line(TITLE), seed=0))
     assert counting.crops == 2, "read at 0.89 as it is: read again without the seal"
+
+
+def test_a_value_box_read_in_gray_is_read_again_around_its_seal():
+    """How processing.reading re-reads a numeric field's value box: gray first, then the colour
+    crop without its red ink when the gray reading was unsure."""
+    from recognition.engine.ink import read_around_seal
+
+    colour = _stamped(_line(TITLE), seed=0)
+    gray = np.asarray(Image.fromarray(colour[:, :, ::-1]).convert("L"))
+    first = _general().recognize_one(gray)
+    assert first.confidence < SURE
+    read = read_around_seal(_general(), first, lambda: colour)
+    assert read.text == TITLE and read.confidence > first.confidence
+    sure = replace(first, confidence=SURE)
+    assert read_around_seal(_general(), sure, lambda: pytest.fail("no crop needed")) is sure
+    assert read_around_seal(_general(), first, lambda: gray) is first, "a gray crop has no red"

@@ -56,8 +56,8 @@ def _paths(given: list[str]) -> Iterator[str]:
 
 def _reader(kind: str, threads: int) -> tuple[LineReader, str]:
     """The active version when the database knows one; else the shipped file (no database
-    needed, e.g. on a machine that only reads). Read as the app reads page lines: a crop stamped
-    with a red seal also without the red (``engine.ink``)."""
+    needed, e.g. on a machine that only reads). Read as the app reads a field's value line: a
+    stamped crop read under ``ink.SURE`` is read again without its red ink."""
     from recognition import registry
 
     try:
