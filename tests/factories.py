@@ -60,3 +60,33 @@ def document_with_fields(
             review_reasons=[{"code": r, "message": f"reason {r}"} for r in reasons],
         )
     return doc
+
+
+def printed_line(text: str, fill: tuple[int, int, int] = (30, 30, 30)) -> Image.Image:
+    """One line of ``text`` printed in a bold serif CJK font on white (RGB, 64 px high)."""
+    from PIL import ImageDraw
+
+    from recognition.engine import fonts
+
+    font = fonts.load_font(fonts.by_name("noto-serif-sc-bold"), 40)
+    image = Image.new("RGB", (40 * len(text) + 40, 64), "white")
+    ImageDraw.Draw(image).text((20, 32), text, font=font, fill=fill, anchor="lm")
+    return image
+
+
+def with_supervision_seal(line: Image.Image, seed: int) -> Image.Image:
+    """The tax authority's red supervision seal, as over an invoice's title, across ``line``."""
+    import random
+
+    from demo.canvas import Seal
+    from demo.seal import stamp
+
+    seal = Seal(
+        "oval",
+        (line.width // 2 - 40, 32),
+        (190, 124),
+        "全国统一发票监制章",
+        "国家税务总局",
+        "湖北省税务局",
+    )
+    return stamp(line, seal, random.Random(seed))

@@ -174,25 +174,10 @@ def test_text_bands_count_the_lines_of_a_crop(n, expected):
 
 def test_a_line_under_a_red_seal_is_read_around_the_seal(api):
     """Read in gray the stamped title scores 0.91; its red channel, without the seal, 0.97."""
-    import random
-
-    from demo.canvas import Seal
-    from demo.seal import stamp
-    from recognition.engine import fonts
+    from tests.factories import printed_line, with_supervision_seal
 
     title = "湖北增值税电子普通发票"
-    face = fonts.load_font(fonts.by_name("noto-serif-sc-bold"), 40)
-    line = Image.new("RGB", (40 * len(title) + 40, 64), "white")
-    ImageDraw.Draw(line).text((20, 32), title, font=face, fill=(30, 30, 30), anchor="lm")
-    seal = Seal(
-        "oval",
-        (line.width // 2 - 40, 32),
-        (190, 124),
-        "全国统一发票监制章",
-        "国家税务总局",
-        "湖北省税务局",
-    )
-    stamped = stamp(line, seal, random.Random(0))
+    stamped = with_supervision_seal(printed_line(title), seed=0)
     body = api.post(
         URL, {"image_base64": base64.b64encode(to_png(stamped)).decode()}, format="json"
     ).json()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
@@ -11,8 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from demo.canvas import Seal
-from demo.seal import SEAL_RED, stamp
+from demo.seal import SEAL_RED
 from recognition.engine import fonts
 from recognition.engine.ink import (
     MIN_RED_SHARE,
@@ -23,6 +21,7 @@ from recognition.engine.ink import (
 )
 from recognition.engine.readers import open_reader
 from recognition.shipped import SHIPPED
+from tests.factories import printed_line, with_supervision_seal
 
 WEIGHTS = Path(__file__).resolve().parents[2] / "recognition" / "weights"
 TITLE = "湖北增值税电子普通发票"
@@ -37,23 +36,12 @@ def _general():
 
 
 def _line(text: str, fill=(30, 30, 30)) -> Image.Image:
-    font = fonts.load_font(fonts.by_name("noto-serif-sc-bold"), 40)
-    image = Image.new("RGB", (40 * len(text) + 40, 64), "white")
-    ImageDraw.Draw(image).text((20, 32), text, font=font, fill=fill, anchor="lm")
-    return image
+    return printed_line(text, fill)
 
 
 def _stamped(image: Image.Image, seed: int) -> np.ndarray:
     """The supervision seal an invoice's title carries, stamped across the line (BGR)."""
-    seal = Seal(
-        "oval",
-        (image.width // 2 - 40, 32),
-        (190, 124),
-        "全国统一发票监制章",
-        "国家税务总局",
-        "湖北省税务局",
-    )
-    return np.ascontiguousarray(np.asarray(stamp(image, seal, random.Random(seed)))[:, :, ::-1])
+    return np.ascontiguousarray(np.asarray(with_supervision_seal(image, seed))[:, :, ::-1])
 
 
 def test_seal_red_is_red_ink_and_black_blue_and_brown_print_is_not():
