@@ -38,7 +38,8 @@ from .labels import spotting_scores
 from .layout import table_frame
 from .locate import Encoder, Located, OcrLine, SpecView, locate_fields
 from .ocrlines import Box
-from .seals import colour_page, read_values_around_seals
+from .page_arrays import PageArrays
+from .seals import read_values_around_seals
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,7 @@ def confirm_values(
     accurate: LineReader,
     *,
     keep_scores: KeepScores = False,
+    arrays: PageArrays | None = None,
 ) -> int:
     """Have ``accurate`` read again each provisional line (kept by the fast first reader) that a
     non-numeric field's value comes from, in place; returns how many lines it read.
@@ -158,14 +160,12 @@ def confirm_values(
     )
     if not wanted:
         return 0
-    arrays: dict[int, np.ndarray] = {}
+    arrays = arrays or PageArrays(pages)
     crops = []
     for n in wanted:
         p, i = where[n]
-        if p not in arrays:  # the BGR page read_pages cut its crops from
-            arrays[p] = np.asarray(pages[p].image.convert("RGB"))[:, :, ::-1]
         try:
-            crops.append(crop_box(arrays[p], pages[p].lines[i].box))
+            crops.append(crop_box(arrays.bgr(p), pages[p].lines[i].box))
         except ImageError:
             crops.append(np.zeros((0, 0), np.uint8))
     for n, decoded in zip(wanted, accurate.recognize(crops, keep_scores=keep_scores)):
@@ -175,15 +175,16 @@ def confirm_values(
 
 
 def _reread_numeric(
-    located: Located, page: PageResult, numeric: LineReader
+    located: Located, arrays: PageArrays, numeric: LineReader
 ) -> tuple[str, float, tuple]:
-    array = np.asarray(page.image.convert("L"))
     try:
-        crop = crop_box(array, located.box)
+        crop = crop_box(arrays.gray(located.page), located.box)
     except ImageError:  # the value's line reading stands, for a person to check
         return located.text, 0.0, ()
     decoded = read_around_seal(
-        numeric, numeric.recognize_one(crop), lambda: crop_box(colour_page(page.image), located.box)
+        numeric,
+        numeric.recognize_one(crop),
+        lambda: crop_box(arrays.bgr(located.page), located.box),
     )
     text = decoded.text.strip(_VALUE_STRIP)
     if not text:
@@ -191,7 +192,9 @@ def _reread_numeric(
     return text, decoded.confidence, decoded.char_confidences
 
 
-def _frames(pages: list[PageResult], layout: Layout, views: Sequence[SpecView]) -> list[dict]:
+def _frames(
+    pages: list[PageResult], arrays: PageArrays, layout: Layout, views: Sequence[SpecView]
+) -> list[dict]:
     """Per page, the outer border of its form table, where a region is given relative to it."""
     frames = {
         (loc.region.frame or layout.frame)
@@ -202,18 +205,16 @@ def _frames(pages: list[PageResult], layout: Layout, views: Sequence[SpecView]) 
     if "table" not in frames:
         return [{} for _ in pages]
     out: list[dict[str, Box]] = []
-    for page in pages:
-        frame = table_frame(np.asarray(page.image.convert("L")))
+    for p in range(len(pages)):
+        frame = table_frame(arrays.gray(p))
         out.append({"table": frame} if frame else {})
     return out
 
 
-def _clean(
-    spec: SpecInput, loc: Located, pages: list[PageResult], numeric: LineReader
-) -> FieldResult:
+def _clean(spec: SpecInput, loc: Located, arrays: PageArrays, numeric: LineReader) -> FieldResult:
     text, conf, confs, model = loc.text, loc.confidence, loc.char_confidences, "general"
     if spec.numeric:
-        text, conf, confs = _reread_numeric(loc, pages[loc.page], numeric)
+        text, conf, confs = _reread_numeric(loc, arrays, numeric)
         model = "numeric"
     cleaned = clean_value(
         text.strip(_VALUE_STRIP),
@@ -262,7 +263,8 @@ def read_fields(
         SpecView(s.key, s.label, s.aliases, s.region, parse_location(s.location or None))
         for s in specs
     ]
-    frames = _frames(pages, parsed, views)
+    arrays = PageArrays(pages)
+    frames = _frames(pages, arrays, parsed, views)
 
     def locate() -> dict[str, Located | None]:
         lines = [line for page in pages for line in page.lines]
@@ -273,9 +275,9 @@ def read_fields(
     # reading can move a value onto another line.
     tried: set[int] = set()
     while accurate is not None and (
-        confirm_values(pages, located, specs, accurate, keep_scores=keep_scores)
+        confirm_values(pages, located, specs, accurate, keep_scores=keep_scores, arrays=arrays)
         or read_values_around_seals(
-            pages, located, specs, accurate, done=tried, keep_scores=keep_scores
+            pages, located, specs, accurate, done=tried, keep_scores=keep_scores, arrays=arrays
         )
     ):
         located = locate()
@@ -285,7 +287,7 @@ def read_fields(
         if loc is None:
             results[spec.key] = FieldResult(spec.key, None, None, "", "", 0.0, (), [], "general")
         else:
-            results[spec.key] = _clean(spec, loc, pages, numeric)
+            results[spec.key] = _clean(spec, loc, arrays, numeric)
     values = {key: r.value for key, r in results.items()}
     for spec in specs:
         result = results[spec.key]

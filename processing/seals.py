@@ -15,7 +15,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Protocol
 
-import numpy as np
 from PIL import Image
 
 from recognition.engine.ctc import KeepScores
@@ -25,6 +24,7 @@ from recognition.engine.readers import LineReader
 
 from .locate import Located
 from .ocrlines import OcrLine
+from .page_arrays import PageArrays
 
 
 class _Spec(Protocol):
@@ -47,6 +47,7 @@ def read_values_around_seals(
     *,
     done: set[int],
     keep_scores: KeepScores = False,
+    arrays: PageArrays | None = None,
 ) -> int:
     """Read again, without red ink, the stamped lines non-numeric values come from that
     ``reader`` (the accurate model) read under SURE, in place; how many readings it kept.
@@ -64,14 +65,12 @@ def read_values_around_seals(
         }
     )
     done.update(wanted)
-    arrays: dict[int, np.ndarray] = {}
+    arrays = arrays or PageArrays(pages)
     stamped, crops = [], []
     for n in wanted:
         p, i = where[n]
-        if p not in arrays:
-            arrays[p] = colour_page(pages[p].image)
         try:
-            crop = crop_box(arrays[p], pages[p].lines[i].box)
+            crop = crop_box(arrays.bgr(p), pages[p].lines[i].box)
         except ImageError:
             continue
         if has_red_ink(crop):
@@ -95,8 +94,3 @@ def read_values_around_seals(
             )
             kept += 1
     return kept
-
-
-def colour_page(image: Image.Image) -> np.ndarray:
-    """The BGR array of a page image (what ``read_pages`` cut its crops from)."""
-    return np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1])
