@@ -45,12 +45,27 @@ def _figures(
     return evaluate_version(version, folder, metric=metric)
 
 
-def real_gate_dir() -> Path | None:
-    """The held-out split of real corrected crops the gate also compares on, if configured:
-    settings.OCR_GATE_REAL_LINES, e.g. the val/ folder of a corrections export (split by document,
-    so its documents never reach a training split)."""
-    folder = settings.OCR_GATE_REAL_LINES
-    return Path(folder) if folder and (Path(folder) / "labels.tsv").is_file() else None
+# The key of ModelVersion.training_data naming the held-out real crops its gate compares on.
+GATE_REAL_LINES = "gate_real_lines"
+
+
+def real_gate_dir(version: ModelVersion | None = None) -> Path | None:
+    """The held-out real corrected crops the gate also compares on: the ``val/`` split of the
+    corrections export ``version`` was fine-tuned on (its training data names it), else
+    settings.OCR_GATE_REAL_LINES, e.g. the val/ folder of any corrections export (split by
+    document, so its documents never reach a training split). A ``train/`` split, whose crops a
+    candidate may have learnt, is refused."""
+    own = ((version.training_data or {}).get(GATE_REAL_LINES) if version else None) or ""
+    for folder in (own, settings.OCR_GATE_REAL_LINES):
+        if folder and (Path(folder) / "labels.tsv").is_file():
+            path = Path(folder)
+            if (path.parent / "manifest.json").is_file() and path.name != "val":
+                raise RegistryError(
+                    f"{path} is not the val/ split of its corrections export: the gate compares "
+                    "only on crops of documents no training split holds."
+                )
+            return path
+    return None
 
 
 # -- the gate, activation, rollback --------------------------------------------------------------
@@ -136,7 +151,7 @@ def check_gate(version: ModelVersion, *, evaluate_missing: bool = True) -> Gate:
         else None
     )
     real: dict = {}
-    real_folder = real_gate_dir()
+    real_folder = real_gate_dir(version)
     if real_folder is not None and current is not None:
         real_sha = file_sha256(real_folder / "labels.tsv")
         on_real = [

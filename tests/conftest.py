@@ -13,6 +13,7 @@ SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.OCR_MODEL_STORE = settings.MEDIA_ROOT / "models"
     return settings.MEDIA_ROOT
 
 

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from recognition import activation, registry
+from recognition.candidates import register_candidate, short, training_summary
 from recognition.engine.checkpoint import CheckpointError, load_checkpoint
 from recognition.engine.crnn_export import export_crnn_onnx
 from recognition.engine.finetune import FinetuneConfig, finetune, kinds_in
@@ -110,35 +110,21 @@ class Command(BaseCommand):
         return sorted(counts)
 
     def _register(self, result, base, data: Path) -> None:
-        manifest = data / "manifest.json"
-        summary = {
-            "export": str(data),
-            "manifest_counts": json.loads(manifest.read_text()).get("counts", {})
-            if manifest.is_file()
-            else {},
-            **result.data,
-        }
         try:
             # Workers serve the ONNX export (no torch); the checkpoint is kept beside it.
             served = Path(result.path).with_suffix(".onnx")
             export_crnn_onnx(load_checkpoint(result.path), served)
-            version = registry.register(
-                served, result.kind, base, summary, training_checkpoint=result.path
+            candidate = register_candidate(
+                served,
+                result.kind,
+                training_checkpoint=Path(result.path),
+                summary=training_summary(data, **result.data),
+                parent=base,
             )
-            heldout = registry.evaluate_version(version, registry.heldout_dir(result.kind))
-            figures = {"heldout": heldout}
-            if (data / "val" / "labels.tsv").is_file():
-                figures["validation"] = registry.evaluate_version(
-                    version, data / "val", metric="validation"
-                )
-            gate = activation.check_gate(version)
         except RegistryError as exc:
             raise CommandError(exc.message) from exc
+        figures = {k: short(v) for k, v in candidate.figures.items()}
         self.stdout.write(
-            f"{result.kind}: registered {version.name} (inactive): "
-            f"{json.dumps({k: _short(v) for k, v in figures.items()})}\n  {gate.message()}"
+            f"{result.kind}: registered {candidate.version.name} (inactive): "
+            f"{json.dumps(figures)}\n  {candidate.gate.message()}"
         )
-
-
-def _short(figures: dict) -> dict:
-    return {k: figures.get(k) for k in ("lines", "exact", "cer")}

