@@ -67,3 +67,29 @@ def _gray(path: Path):
     import cv2
 
     return cv2.imread(str(path), cv2.IMREAD_COLOR)
+
+
+@pytest.mark.timeout(150)
+def test_each_line_is_flushed_before_the_next_path_arrives(crops, tmp_path):
+    """A script may feed one path, wait for its line, then decide on the next."""
+    proc = subprocess.Popen(
+        [sys.executable, "manage.py", "read_lines", "--model", "auto", "--threads", "2"],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "DJANGO_DEBUG": "1", "OCR_VAR_DIR": str(tmp_path / "var")},
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        expected = open_reader(GENERAL).recognize_one(_gray(crops[0])).text
+        proc.stdin.write(f"{crops[0]}\n")
+        proc.stdin.flush()
+        assert proc.stdout.readline() == expected + "\n", "auto reads with the general model"
+        proc.stdin.write(f"{crops[1]}\n")
+        proc.stdin.close()
+        assert proc.stdout.readline().strip()
+        assert proc.wait(timeout=60) == 0
+    finally:
+        proc.kill()
