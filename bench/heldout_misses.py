@@ -119,7 +119,8 @@ def markdown(report: dict) -> str:
         f"allows about {(n - in_crop) / n:.1%} exact. A soft bound: another engine reads {soft} "
         "of them right ("
         + ", ".join(f"{e} {k}" for e, k in who.most_common())
-        + "), passing over a speck or telling the look-alikes apart. On the other "
+        + f"), passing over a speck or telling the look-alikes apart: up to "
+        f"{(n - in_crop + soft) / n:.1%}. On the other "
         f"{n - in_crop} lines `{first}` reads "
         f"{(n - in_crop - by.get('model', 0) - by.get('unjudged', 0)) / (n - in_crop):.1%}.",
         "",

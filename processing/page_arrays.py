@@ -26,6 +26,7 @@ def colour_page(image: Image.Image) -> np.ndarray:
 
 
 def gray_page(image: Image.Image) -> np.ndarray:
+    """The 8-bit gray array of a page image (PIL's luma, as the numeric re-reading had it)."""
     return np.asarray(image.convert("L"))
 
 
@@ -52,6 +53,7 @@ class PageArrays:
             held.move_to_end(page)
             return held[page]
         array = held[page] = make(self._pages[page].image)
+        array.flags.writeable = False  # shared by every reader of the page: never changed
         while len(held) > self._keep:
             held.popitem(last=False)
         return array

@@ -160,7 +160,7 @@ def confirm_values(
     )
     if not wanted:
         return 0
-    arrays = arrays or PageArrays(pages)
+    arrays = arrays if arrays is not None else PageArrays(pages)
     crops = []
     for n in wanted:
         p, i = where[n]

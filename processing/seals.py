@@ -65,7 +65,7 @@ def read_values_around_seals(
         }
     )
     done.update(wanted)
-    arrays = arrays or PageArrays(pages)
+    arrays = arrays if arrays is not None else PageArrays(pages)
     stamped, crops = [], []
     for n in wanted:
         p, i = where[n]

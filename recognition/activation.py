@@ -54,7 +54,8 @@ def real_gate_dir(version: ModelVersion | None = None) -> Path | None:
     corrections export ``version`` was fine-tuned on (its training data names it), else
     settings.OCR_GATE_REAL_LINES, e.g. the val/ folder of any corrections export (split by
     document, so its documents never reach a training split). A ``train/`` split, whose crops a
-    candidate may have learnt, is refused."""
+    candidate may have learnt, is refused; so is a version whose own split is gone with nothing
+    configured in its place (it would pass on synthetic lines alone)."""
     own = ((version.training_data or {}).get(GATE_REAL_LINES) if version else None) or ""
     for folder in (own, settings.OCR_GATE_REAL_LINES):
         if folder and (Path(folder) / "labels.tsv").is_file():
@@ -65,7 +66,27 @@ def real_gate_dir(version: ModelVersion | None = None) -> Path | None:
                     "only on crops of documents no training split holds."
                 )
             return path
+    if own and version is not None:
+        raise NotEvaluated(
+            f"{version.name} is compared on the corrections it was fine-tuned beside ({own}), "
+            "which are gone: restore that export, or name another val/ split in "
+            "OCR_GATE_REAL_LINES."
+        )
     return None
+
+
+def real_metric(labels_sha: str) -> str:
+    """The key of a version's figures on one real set: one per set, so scoring a version on a
+    second candidate's split keeps its figures on the first."""
+    return f"real-{labels_sha[:16]}"
+
+
+def real_figures(version: ModelVersion) -> dict:
+    """``version``'s figures on the real set its gate compares on ({} if none or not scored)."""
+    folder = real_gate_dir(version)
+    if folder is None:
+        return {}
+    return (version.metrics or {}).get(real_metric(file_sha256(folder / "labels.tsv"))) or {}
 
 
 # -- the gate, activation, rollback --------------------------------------------------------------
@@ -155,7 +176,13 @@ def check_gate(version: ModelVersion, *, evaluate_missing: bool = True) -> Gate:
     if real_folder is not None and current is not None:
         real_sha = file_sha256(real_folder / "labels.tsv")
         on_real = [
-            _figures(v, real_folder, real_sha, evaluate_missing=evaluate_missing, metric="real")
+            _figures(
+                v,
+                real_folder,
+                real_sha,
+                evaluate_missing=evaluate_missing,
+                metric=real_metric(real_sha),
+            )
             for v in (version, current)
         ]
         real = {

@@ -15,12 +15,13 @@ from pathlib import Path
 
 from . import activation, registry
 from .activation import GATE_REAL_LINES, Gate
-from .engine.files import file_sha256
 from .models import ModelVersion
 
 
 @dataclass(frozen=True)
 class Candidate:
+    """A registered, inactive version, its figures by set and the gate's verdict on it."""
+
     version: ModelVersion
     figures: dict[str, dict]
     gate: Gate
@@ -33,6 +34,7 @@ def training_summary(corrections: Path | None, **extra: object) -> dict:
     summary: dict = {**extra}
     if corrections is None:
         return summary
+    corrections = corrections.resolve()
     summary["export"] = str(corrections)
     manifest = corrections / "manifest.json"
     if manifest.is_file():
@@ -40,18 +42,6 @@ def training_summary(corrections: Path | None, **extra: object) -> dict:
     if (corrections / "val" / "labels.tsv").is_file():
         summary[GATE_REAL_LINES] = str(corrections / "val")
     return summary
-
-
-def trained_from(kind: str, checkpoint_sha256: str) -> ModelVersion | None:
-    """The version whose training checkpoint (or served file) is the one a model was fine-tuned
-    from: its parent in the registry."""
-    for version in ModelVersion.objects.filter(kind=kind).order_by("-created_at"):
-        if version.sha256 == checkpoint_sha256:
-            return version
-        path = registry.training_path(version)
-        if path.is_file() and file_sha256(path) == checkpoint_sha256:
-            return version
-    return None
 
 
 def register_candidate(
@@ -63,6 +53,7 @@ def register_candidate(
     parent: ModelVersion | None = None,
 ) -> Candidate:
     """Register ``served`` (the ONNX file workers would serve), score it and check the gate.
+    Without ``parent``, the version it was fine-tuned from is (``registry.register``).
 
     Raises RegistryError when the file is not a ``kind`` model or a set cannot be read.
     """
@@ -77,10 +68,12 @@ def register_candidate(
         )
     gate = activation.check_gate(version)
     version.refresh_from_db()
-    if "real" in (version.metrics or {}):
-        figures["real"] = version.metrics["real"]
+    real = activation.real_figures(version)
+    if real:
+        figures["real"] = real
     return Candidate(version, figures, gate)
 
 
 def short(figures: dict) -> dict:
+    """The figures a person reads first: lines, exact share, character error rate."""
     return {k: figures.get(k) for k in ("lines", "exact", "cer")}

@@ -176,7 +176,7 @@ def register(
             trained = _describe(source)
             served = _Served(served.kind, served.sha256, trained.base_sha256, trained.metrics)
     if parent is None and served.base_sha256:
-        parent = ModelVersion.objects.filter(kind=kind, sha256=served.base_sha256).first()
+        parent = _version_holding(kind, served.base_sha256)
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -194,6 +194,25 @@ def register(
             )
     except IntegrityError:  # registered by someone else at the same moment
         return ModelVersion.objects.get(kind=kind, sha256=served.sha256)
+
+
+def _version_holding(kind: str, sha: str) -> ModelVersion | None:
+    """The version whose served file or training checkpoint is the file with ``sha``: a
+    fine-tuned checkpoint names its base by the base's checkpoint, not by the ONNX file served."""
+    versions = list(ModelVersion.objects.filter(kind=kind).order_by("-created_at"))
+    for version in versions:
+        if version.sha256 == sha:
+            return version
+    stored = f"{kind}-{sha[:16]}"  # _store_copy's name: no need to hash it
+    for version in versions:
+        if not version.training_checkpoint:
+            continue
+        path = training_path(version)
+        if path.stem == stored:
+            return version
+        if not path.stem.startswith(f"{kind}-") and path.is_file() and file_sha256(path) == sha:
+            return version
+    return None
 
 
 @dataclass(frozen=True)
@@ -256,7 +275,9 @@ def evaluate_version(
         lines = read_labels(folder)
     except (FileNotFoundError, ValueError) as exc:
         raise RegistryError(str(exc)) from exc
-    if metric == "validation":
+    numeric_real = metric.startswith("real") and version.kind == "numeric"
+    if metric == "validation" or (numeric_real and any(line.category for line in lines)):
+        # Only the fields this kind reads; the general model reads every kind of real crop.
         lines = [line for line in lines if model_kind_for(line.category) == version.kind]
     figures: dict = {
         "lines": len(lines),

@@ -79,7 +79,12 @@ def test_each_line_is_flushed_before_the_next_path_arrives(crops, tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
-        env={**os.environ, "DJANGO_DEBUG": "1", "OCR_VAR_DIR": str(tmp_path / "var")},
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "ocr_review.settings",
+            "DJANGO_DEBUG": "1",
+            "OCR_VAR_DIR": str(tmp_path / "var"),
+        },
     )
     assert proc.stdin is not None and proc.stdout is not None
     try:
@@ -93,3 +98,4 @@ def test_each_line_is_flushed_before_the_next_path_arrives(crops, tmp_path):
         assert proc.wait(timeout=60) == 0
     finally:
         proc.kill()
+        proc.wait()

@@ -26,6 +26,7 @@ def test_every_committed_miss_has_a_verdict_and_the_bound_follows_from_them():
     report = json.loads((ROOT / "bench/results/heldout-misses.json").read_text())
     known = heldout_misses.verdicts()
     assert {m["line"] for m in report["misses"]} <= set(known)
+    assert all((m["verdict"], m["reason"]) == known[m["line"]] for m in report["misses"])
     assert {v for v, _ in known.values()} <= {"speck", "look-alike", "model"}
     in_crop = sum(m["verdict"] in heldout_misses.IN_THE_CROP for m in report["misses"])
     assert report["readable"] == report["lines"] - in_crop

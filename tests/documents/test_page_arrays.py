@@ -1,6 +1,7 @@
 """A document's page arrays are made once while its fields are read; the last few are held."""
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from processing.page_arrays import PageArrays, colour_page, gray_page
@@ -40,3 +41,9 @@ def test_only_the_pages_used_last_are_held():
     arrays.bgr(3)
     arrays.bgr(2)
     assert arrays.bgr(1) is not again
+
+
+def test_a_held_array_cannot_be_changed_by_one_of_its_readers():
+    arrays = PageArrays(_pages(1))
+    with pytest.raises(ValueError):
+        arrays.gray(0)[0, 0] = 1

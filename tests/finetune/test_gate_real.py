@@ -23,7 +23,9 @@ def test_the_gate_scores_both_versions_on_the_real_set_too(fixed_eval, real_line
     assert gate.real_candidate_exact is not None and gate.real_active_exact is not None
     assert "held-out real corrected crops" in gate.message()
     twin.refresh_from_db()
-    assert twin.metrics["real"]["labels_sha256"] == file_sha256(real_lines / "labels.tsv")
+    sha = file_sha256(real_lines / "labels.tsv")
+    assert twin.metrics[activation.real_metric(sha)]["labels_sha256"] == sha
+    assert activation.real_figures(twin)["lines"] == gate.real_lines
 
 
 def test_no_worse_on_synthetic_but_worse_on_real_is_refused(
@@ -32,8 +34,9 @@ def test_no_worse_on_synthetic_but_worse_on_real_is_refused(
     activation.check_gate(twin)  # scores both on both sets
     twin.refresh_from_db()
     shipped.refresh_from_db()
-    worse = {**twin.metrics["real"], "exact": shipped.metrics["real"]["exact"] - 0.05}
-    twin.metrics = {**twin.metrics, "real": worse}
+    key = activation.real_metric(file_sha256(real_lines / "labels.tsv"))
+    worse = {**twin.metrics[key], "exact": shipped.metrics[key]["exact"] - 0.05}
+    twin.metrics = {**twin.metrics, key: worse}
     twin.save(update_fields=["metrics"])
     gate = activation.check_gate(twin)
     assert gate.delta is not None and gate.delta >= -gate.tolerance, "synthetic: no worse"

@@ -21,7 +21,7 @@ from recognition import activation, registry
 from recognition.activation import GATE_REAL_LINES
 from recognition.engine.files import file_sha256
 from recognition.engine.ppocr.config import TINY
-from recognition.exceptions import RegistryError
+from recognition.exceptions import NotEvaluated, RegistryError
 from recognition.models import ModelVersion
 from reviews import export
 from reviews.export import ExportParams, export_corrections
@@ -54,7 +54,7 @@ def _decided_export(bills, clerk, capture, data: Path) -> None:
 
 
 def test_corrections_fine_tune_the_active_general_model_into_a_gated_candidate(
-    demo_types, clerk, supervisor, settings, tmp_path, django_capture_on_commit_callbacks
+    demo_types, clerk, supervisor, settings, tmp_path, samples, django_capture_on_commit_callbacks
 ):
     settings.OCR_EVAL_DIR = tmp_path / "eval"
     settings.OCR_HELDOUT_LINES = HELDOUT_LINES
@@ -83,23 +83,46 @@ def test_corrections_fine_tune_the_active_general_model_into_a_gated_candidate(
         stdout=out,
         stderr=io.StringIO(),
     )
-    report = json.loads(out.getvalue().strip().splitlines()[-1])
+    report = json.loads(out.getvalue())  # stdout holds one JSON line, nothing else
     assert report["steps"] == 2 and Path(report["onnx"]).is_file()
 
     version = ModelVersion.objects.get(name=report["registered"]["version"])
     assert (version.kind, version.active, version.parent) == ("general", False, active)
-    assert version.training_data[GATE_REAL_LINES] == str(data / "val")
+    assert version.training_data[GATE_REAL_LINES] == str((data / "val").resolve())
     assert version.training_data["manifest_counts"]["exported"] > 0
     assert Path(version.training_checkpoint).is_file()
     assert version.sha256 == file_sha256(report["onnx"])
 
     gate = report["registered"]["gate"]
     assert gate["lines"] == HELDOUT_LINES and gate["active"] == active.name
-    val_lines = len((data / "val" / "labels.tsv").read_text().strip().splitlines())
-    assert gate["real_set"] == str(data / "val") and gate["real_lines"] == val_lines
+    val = data / "val" / "labels.tsv"
+    assert gate["real_set"] == str((data / "val").resolve()) and gate["real_lines"] == len(
+        val.read_text().strip().splitlines()
+    )
+    tolerance = gate["tolerance"] + 1e-9
+    assert gate["passed"] == (gate["delta"] >= -tolerance and gate["real_delta"] >= -tolerance)
     active.refresh_from_db()
-    assert active.metrics["real"]["labels_sha256"] == file_sha256(data / "val" / "labels.tsv")
-    assert gate["passed"] == activation.check_gate(version).passed
+    key = activation.real_metric(file_sha256(val))
+    assert active.metrics[key]["exact"] == gate["real_active_exact"]
+
+    # Its own split decides, whatever set is configured for versions without one; the active
+    # version keeps its figures on each set.
+    settings.OCR_GATE_REAL_LINES = str(samples / "real" / "lines")
+    assert activation.real_gate_dir(version) == (data / "val").resolve()
+    gate_now = activation.check_gate(version, evaluate_missing=False)
+    assert gate_now.real_set == gate["real_set"] and gate_now.passed == gate["passed"]
+
+    # Registration again from the finished run (as after a failed registration): the same version.
+    again = io.StringIO()
+    call_command(
+        "finetune_ppocr",
+        out_dir=str(tmp_path / "run"),
+        resume=True,
+        register=True,
+        stdout=again,
+        stderr=io.StringIO(),
+    )
+    assert json.loads(again.getvalue())["registered"]["version"] == version.name
 
 
 def test_the_gate_refuses_a_train_split_as_its_real_set(settings, tmp_path, db):
@@ -121,3 +144,14 @@ def test_only_general_versions_are_registered_by_finetune_ppocr(tmp_path):
             register=True,
             stdout=io.StringIO(),
         )
+
+
+def test_a_version_whose_own_real_split_is_gone_is_not_gated_on_synthetic_lines_alone(
+    settings, tmp_path, db
+):
+    settings.OCR_GATE_REAL_LINES = ""
+    version = ModelVersion(
+        kind="general", name="candidate", training_data={GATE_REAL_LINES: str(tmp_path / "gone")}
+    )
+    with pytest.raises(NotEvaluated, match="gone"):
+        activation.real_gate_dir(version)

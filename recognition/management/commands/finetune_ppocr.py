@@ -1,20 +1,17 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
 
-from recognition.candidates import (
-    Candidate,
-    register_candidate,
-    short,
-    trained_from,
-    training_summary,
-)
+from recognition.candidates import Candidate, register_candidate, short, training_summary
 from recognition.engine.checkpoint import CheckpointError
 from recognition.engine.ppocr.config import ARCHITECTURES, SMALL, TINY
 from recognition.engine.ppocr.finetune import FineTuner, resume
@@ -22,7 +19,7 @@ from recognition.engine.ppocr.finetune_config import PPFinetuneConfig, ResumeErr
 from recognition.engine.ppocr.finetune_state import FinetuneResult, ensure_base
 from recognition.engine.ppocr.source import SourceError
 from recognition.exceptions import RegistryError
-from recognition.registry import active_version, training_path
+from recognition.registry import active_version, model_store, training_path
 from recognition.shipped import BASE_FAST_READER, BASE_GENERAL
 
 HELDOUT_LINES = 1000
@@ -105,55 +102,18 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **opts: Any) -> None:
+        """Train, then print one JSON line on stdout (progress and the log go to stderr)."""
         out_dir = Path(opts["out_dir"])
-        if opts["register"] and opts["base_model"] != SMALL:
-            raise CommandError(
-                "--register records general versions (PP-OCRv6 small); the fast first reader is "
-                "chosen with OCR_FAST_READER: point it at the --export file"
-            )
+        if opts["register"]:
+            self._check_registry(opts["base_model"])
         export = opts["export"] or (out_dir / "best.onnx" if opts["register"] else None)
-        knobs = {
-            "stage1_steps": opts["stage1_steps"],
-            "stage2_steps": opts["stage2_steps"],
-            "eval_every": opts["eval_every"],
-            "threads": opts["threads"],
-        }
-        given = {k: v for k, v in knobs.items() if v is not None}
         try:
-            if opts["resume"] and (out_dir / "last.pt").is_file():
-                if opts["corrections"]:
-                    raise CommandError("a resumed run keeps its corrections; start a new run")
-                tuner = resume(out_dir, given)
-                self.stdout.write(f"resuming {out_dir / 'last.pt'} at step {tuner.step}")
-            else:
-                if (out_dir / "last.pt").is_file():
-                    raise CommandError(
-                        f"{out_dir / 'last.pt'} exists: pass --resume, or another --out-dir"
-                    )
-                heldout = "" if opts["heldout_dir"] == "none" else opts["heldout_dir"]
-                if heldout and not (Path(heldout) / "labels.tsv").is_file():
-                    self.stdout.write(f"writing the held-out set to {heldout} (once)")
-                    call_command("make_line_set", kind="general", out=heldout, n=HELDOUT_LINES)
-                config = PPFinetuneConfig(
-                    batch_size=opts["batch"],
-                    lr_stage1=opts["lr_stage1"],
-                    lr_stage2=opts["lr_stage2"],
-                    backbone_lr_scale=opts["backbone_lr_scale"],
-                    corrections_dir=str(opts["corrections"] or ""),
-                    val_dir=opts["val_dir"],
-                    val_lines=opts["val_lines"],
-                    heldout_dir=heldout,
-                    general_dir="" if opts["general_dir"] == "none" else opts["general_dir"],
-                    general_lines=opts["general_lines"],
-                    seed=opts["seed"],
-                    extra_fonts=opts["extra_fonts"],
-                    **given,
-                )
-                base = _base_path(opts["base"], opts["base_model"])
-                tuner = FineTuner(ensure_base(base, opts["base_model"]), out_dir, config)
+            tuner = self._tuner(out_dir, opts)
+            if opts["register"] and tuner.base.config.name != SMALL:
+                raise CommandError(f"{out_dir} fine-tunes {tuner.base.config.name}: {_ONLY_SMALL}")
             result = tuner.run(export=export)
-        except (ValueError, CheckpointError, SourceError, ResumeError) as exc:
-            raise CommandError(str(exc)) from exc
+        except (ValueError, CheckpointError, SourceError, ResumeError, RegistryError) as exc:
+            raise CommandError(getattr(exc, "message", str(exc))) from exc
         report: dict[str, Any] = {
             "steps": result.steps,
             "best": str(result.best) if result.best else None,
@@ -163,7 +123,7 @@ class Command(BaseCommand):
             "metrics": result.metrics,
         }
         if opts["register"] and result.onnx is not None:
-            candidate = self._register(result, tuner)
+            candidate = self._register(result, tuner, out_dir)
             report["registered"] = {
                 "version": candidate.version.name,
                 "figures": {k: short(v) for k, v in candidate.figures.items()},
@@ -172,7 +132,72 @@ class Command(BaseCommand):
             self.stderr.write(candidate.gate.message())
         self.stdout.write(json.dumps(report, ensure_ascii=False))
 
-    def _register(self, result: FinetuneResult, tuner: FineTuner) -> Candidate:
+    def _tuner(self, out_dir: Path, opts: dict[str, Any]) -> FineTuner:
+        knobs = {
+            "stage1_steps": opts["stage1_steps"],
+            "stage2_steps": opts["stage2_steps"],
+            "eval_every": opts["eval_every"],
+            "threads": opts["threads"],
+        }
+        given = {k: v for k, v in knobs.items() if v is not None}
+        if opts["resume"] and (out_dir / "last.pt").is_file():
+            if opts["corrections"]:
+                raise CommandError("a resumed run keeps its corrections; start a new run")
+            tuner = resume(out_dir, given, log=_say)
+            _say(f"resuming {out_dir / 'last.pt'} at step {tuner.step}")
+            return tuner
+        if (out_dir / "last.pt").is_file():
+            raise CommandError(f"{out_dir / 'last.pt'} exists: pass --resume, or another --out-dir")
+        heldout = "" if opts["heldout_dir"] == "none" else opts["heldout_dir"]
+        if heldout and not (Path(heldout) / "labels.tsv").is_file():
+            _say(f"writing the held-out set to {heldout} (once)")
+            call_command(
+                "make_line_set", kind="general", out=heldout, n=HELDOUT_LINES, stdout=self.stderr
+            )
+        config = PPFinetuneConfig(
+            batch_size=opts["batch"],
+            lr_stage1=opts["lr_stage1"],
+            lr_stage2=opts["lr_stage2"],
+            backbone_lr_scale=opts["backbone_lr_scale"],
+            corrections_dir=str(Path(opts["corrections"]).resolve()) if opts["corrections"] else "",
+            val_dir=opts["val_dir"],
+            val_lines=opts["val_lines"],
+            heldout_dir=heldout,
+            general_dir="" if opts["general_dir"] == "none" else opts["general_dir"],
+            general_lines=opts["general_lines"],
+            seed=opts["seed"],
+            extra_fonts=opts["extra_fonts"],
+            **given,
+        )
+        if opts["base"] == "active":
+            base = training_path(active_version("general"))
+            if not base.is_file():
+                raise CommandError(f"the active general version's checkpoint {base} is missing")
+        else:
+            base = (
+                Path(opts["base"])
+                if opts["base"]
+                else Path(settings.OCR_WEIGHTS_DIR)
+                / (BASE_FAST_READER if opts["base_model"] == TINY else BASE_GENERAL)
+            )
+        return FineTuner(ensure_base(base, opts["base_model"]), out_dir, config, log=_say)
+
+    def _check_registry(self, base_model: str) -> None:
+        """Before hours of training: the result can be registered here."""
+        if base_model != SMALL:
+            raise CommandError(_ONLY_SMALL)
+        try:
+            active_version("general")
+        except RegistryError as exc:
+            raise CommandError(exc.message) from exc
+        store = model_store()
+        store.mkdir(parents=True, exist_ok=True)
+        if not os.access(store, os.W_OK):
+            raise CommandError(
+                f"the model store {store} is not writable: nothing could be registered"
+            )
+
+    def _register(self, result: FinetuneResult, tuner: FineTuner, out_dir: Path) -> Candidate:
         corrections = tuner.config.corrections_dir
         summary = training_summary(
             Path(corrections) if corrections else None,
@@ -180,24 +205,24 @@ class Command(BaseCommand):
             steps=result.steps,
             best_step=result.best_step,
         )
-        assert result.onnx is not None
+        checkpoint = result.best or result.final
         try:
             return register_candidate(
-                result.onnx,
-                "general",
-                training_checkpoint=result.best or result.final,
-                summary=summary,
-                parent=trained_from("general", tuner.base.sha256),
+                Path(str(result.onnx)), "general", training_checkpoint=checkpoint, summary=summary
             )
         except RegistryError as exc:
-            raise CommandError(exc.message) from exc
+            raise CommandError(
+                f"{exc.message} The trained model is kept: {result.onnx} (served) and {checkpoint} "
+                f"(PyTorch); `finetune_ppocr --resume --register --out-dir {out_dir}` registers it "
+                "without training further."
+            ) from exc
 
 
-def _base_path(base: str | None, base_model: str) -> Path:
-    if base == "active":
-        return training_path(active_version("general"))
-    if base:
-        return Path(base)
-    return Path(settings.OCR_WEIGHTS_DIR) / (
-        BASE_FAST_READER if base_model == TINY else BASE_GENERAL
-    )
+_ONLY_SMALL = (
+    "--register records general versions (PP-OCRv6 small); the fast first reader is chosen with "
+    "OCR_FAST_READER: point it at the --export file"
+)
+
+
+def _say(message: str) -> None:
+    tqdm.write(message, file=sys.stderr)
