@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
+from bench.plotting import pyplot  # noqa: E402
 from recognition.engine.calibration import (  # noqa: E402
     confidences,
     expected_calibration_error,
@@ -64,13 +65,9 @@ def summary(conf: np.ndarray, ok: np.ndarray) -> dict:
 
 
 def plot(path: Path, curves: dict[str, tuple[np.ndarray, np.ndarray]], title: str) -> None:
-    try:
-        import matplotlib
-    except ImportError:
-        print(f"matplotlib is not installed (scripts/bootstrap.sh --bench): no {path.name}")
+    plt = pyplot(path)
+    if plt is None:
         return
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
     lowest = 1.0

@@ -7,6 +7,8 @@ import statistics
 from collections import defaultdict
 from pathlib import Path
 
+from bench.plotting import pyplot
+
 TYPES = ("bank_slip", "loan_application", "vat_invoice")
 THRESHOLDS = [round(0.5 + 0.01 * i, 2) for i in range(50)] + [0.995, 0.999]
 
@@ -113,13 +115,9 @@ def pick_thresholds(fields: list[dict], target: float) -> dict:
 def plot_sweep(
     path: Path, sweeps: dict[str, list[dict]], current: dict[str, dict], target: float
 ) -> None:
-    try:
-        import matplotlib
-    except ImportError:
-        print(f"matplotlib is not installed (scripts/bootstrap.sh --bench): no {path.name}")
+    plt = pyplot(path)
+    if plt is None:
         return
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7.5, 5))
     for engine, rows in sweeps.items():

@@ -14,10 +14,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.plotting import pyplot  # noqa: E402
+
 LOGS = ROOT / "recognition" / "checkpoints"
 
 
@@ -99,13 +104,9 @@ def markdown(curves: dict[str, list[dict]]) -> str:
 
 
 def plot(curves: dict[str, list[dict]], path: Path) -> None:
-    try:
-        import matplotlib
-    except ImportError:
-        print(f"matplotlib is not installed (scripts/bootstrap.sh --bench): no {path.name}")
+    plt = pyplot(path)
+    if plt is None:
         return
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 4))
     for model, rows in curves.items():

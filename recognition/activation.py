@@ -35,7 +35,8 @@ def _figures(
     metric: str = "heldout",
 ) -> dict:
     known = (version.metrics or {}).get(metric) or {}
-    if known.get("labels_sha256") == labels_sha and "exact" in known:
+    # A set with no line this version reads keeps no "exact": its figures are still complete.
+    if known.get("labels_sha256") == labels_sha and ("exact" in known or known.get("lines") == 0):
         return known
     if not evaluate_missing:
         raise NotEvaluated(
@@ -131,7 +132,9 @@ class Gate:
             return f"{self.candidate} is the first {self.kind} version: nothing to compare with."
         verdict = "passes the gate" if self.passed else "is refused by the gate"
         real = ""
-        if self.real_delta is not None:
+        if self.real_set and self.real_delta is None:
+            real = f"; the real set {self.real_set} holds no {self.kind} line to compare on"
+        elif self.real_delta is not None:
             real = (
                 f"; on {self.real_lines} held-out real corrected crops "
                 f"{self.real_candidate_exact:.2%} against {self.real_active_exact:.2%} "
@@ -185,12 +188,11 @@ def check_gate(version: ModelVersion, *, evaluate_missing: bool = True) -> Gate:
             )
             for v in (version, current)
         ]
-        real = {
-            "real_set": str(real_folder),
-            "real_lines": on_real[0].get("lines", 0),
-            "real_candidate_exact": on_real[0].get("exact", 0.0),
-            "real_active_exact": on_real[1].get("exact", 0.0),
-        }
+        lines = on_real[0].get("lines", 0)
+        real = {"real_set": str(real_folder), "real_lines": lines}
+        if lines:  # else the set holds no line of this kind: nothing to compare on it
+            real["real_candidate_exact"] = on_real[0].get("exact", 0.0)
+            real["real_active_exact"] = on_real[1].get("exact", 0.0)
     return Gate(
         kind=version.kind,
         candidate_id=version.pk,

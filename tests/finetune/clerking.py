@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from collections import Counter
 
+from demo.render import Bill
+from documents import services as intake
 from documents.models import Document, Field
 from reviews import services
 from reviews.exceptions import RulesStillFail
@@ -34,3 +37,17 @@ def review_document(document: Document, clerk, truth: dict[str, str]) -> Counter
     for field in fields.order_by("spec__order"):
         outcomes[decide(field, clerk, truth[field.spec.key]).status] += 1
     return outcomes
+
+
+def recognised(bill: Bill, document_type: str, capture) -> Document:
+    """Upload a rendered bill as a PNG and let recognition run (``capture``: pytest-django's
+    django_capture_on_commit_callbacks, so the queued task runs inline)."""
+    buffer = io.BytesIO()
+    bill.image.save(buffer, "PNG")
+    with capture(execute=True):
+        result = intake.ingest(
+            buffer.getvalue(), name=f"{document_type}-{bill.seed}.png", document_type=document_type
+        )
+    document = result.document
+    document.refresh_from_db()
+    return document

@@ -3,11 +3,14 @@ sample lines play that part (they are measured, never trained on)."""
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from recognition import activation
 from recognition.engine.files import file_sha256
 from recognition.exceptions import ActivationRefused
+from recognition.tasks import run_evaluation
 
 
 @pytest.fixture
@@ -49,3 +52,43 @@ def test_without_a_real_set_only_the_synthetic_set_decides(fixed_eval, settings,
     settings.OCR_GATE_REAL_LINES = ""
     gate = activation.check_gate(twin)
     assert gate.real_lines == 0 and gate.real_delta is None and gate.passed
+
+
+def test_figures_on_one_real_set_survive_scoring_on_another(fixed_eval, settings, samples, twin):
+    first, second = samples / "real" / "lines", samples / "real-zh" / "lines"
+    settings.OCR_GATE_REAL_LINES = str(first)
+    on_first = activation.check_gate(twin)
+    settings.OCR_GATE_REAL_LINES = str(second)
+    on_second = activation.check_gate(twin)
+    assert on_second.real_set == str(second) and on_second.real_lines != on_first.real_lines
+    settings.OCR_GATE_REAL_LINES = str(first)
+    again = activation.check_gate(twin, evaluate_missing=False)  # runs no model
+    assert (again.real_candidate_exact, again.real_active_exact) == (
+        on_first.real_candidate_exact,
+        on_first.real_active_exact,
+    )
+
+
+def test_the_admin_evaluation_scores_what_the_gate_needs(fixed_eval, real_lines, twin):
+    run_evaluation(twin.pk)
+    twin.refresh_from_db()
+    gate = activation.check_gate(twin, evaluate_missing=False)
+    assert gate.real_lines >= 200 and gate.real_delta is not None
+
+
+def test_a_real_set_without_numeric_crops_does_not_block_a_numeric_version(
+    fixed_eval, settings, samples, tmp_path, twin
+):
+    source, folder = samples / "real" / "lines", tmp_path / "texts"
+    folder.mkdir()
+    rows = []
+    for row in (source / "labels.tsv").read_text(encoding="utf-8").splitlines()[:3]:
+        name, text = row.split("\t")[:2]
+        shutil.copy(source / name, folder / name)
+        rows.append(f"{name}\t{text}\tcompany")
+    (folder / "labels.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    settings.OCR_GATE_REAL_LINES = str(folder)
+    gate = activation.check_gate(twin)
+    assert (gate.real_lines, gate.real_delta, gate.passed) == (0, None, True)
+    assert "holds no numeric line" in gate.message()
+    assert activation.check_gate(twin, evaluate_missing=False).passed, "no figures missing"

@@ -4,14 +4,12 @@ the shipped numeric model, no mocks."""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
 from demo.render import Bill, render_bill
-from documents import services
 from documents.models import NUMERIC_KINDS, Document, DocumentType, Field
 from documents.rules import fold_text
 from recognition import activation, registry
@@ -20,21 +18,14 @@ from recognition.exceptions import ActivationRefused
 from recognition.models import ModelActivation
 from reviews import dashboard, export
 from reviews.export import ExportParams, export_corrections
-from tests.finetune.clerking import review_document
+from tests.finetune.clerking import recognised, review_document
 
 LOAN = "loan_application"
 pytestmark = pytest.mark.slow
 
 
 def _recognised(bill: Bill, capture) -> Document:
-    buffer = io.BytesIO()
-    bill.image.save(buffer, "PNG")
-    with capture(execute=True):
-        result = services.ingest(
-            buffer.getvalue(), name=f"loan-{bill.seed}.png", document_type=LOAN
-        )
-    document = result.document
-    document.refresh_from_db()
+    document = recognised(bill, LOAN, capture)
     assert document.status in (Document.Status.NEEDS_REVIEW, Document.Status.COMPLETED), (
         document.error
     )

@@ -191,7 +191,10 @@ class Command(BaseCommand):
         except RegistryError as exc:
             raise CommandError(exc.message) from exc
         store = model_store()
-        store.mkdir(parents=True, exist_ok=True)
+        try:
+            store.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CommandError(f"the model store {store} cannot be made: {exc}") from exc
         if not os.access(store, os.W_OK):
             raise CommandError(
                 f"the model store {store} is not writable: nothing could be registered"
@@ -210,11 +213,12 @@ class Command(BaseCommand):
             return register_candidate(
                 Path(str(result.onnx)), "general", training_checkpoint=checkpoint, summary=summary
             )
-        except RegistryError as exc:
+        except (RegistryError, OSError) as exc:
             raise CommandError(
-                f"{exc.message} The trained model is kept: {result.onnx} (served) and {checkpoint} "
-                f"(PyTorch); `finetune_ppocr --resume --register --out-dir {out_dir}` registers it "
-                "without training further."
+                f"{getattr(exc, 'message', exc)} The trained model is kept: {result.onnx} (served) "
+                f"and {checkpoint} (PyTorch). Once the cause is mended, `finetune_ppocr --resume "
+                f"--register --out-dir {out_dir}` registers it, or finds it registered and checks "
+                "the gate again, without training further."
             ) from exc
 
 
