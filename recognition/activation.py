@@ -53,10 +53,11 @@ GATE_REAL_LINES = "gate_real_lines"
 def real_gate_dir(version: ModelVersion | None = None) -> Path | None:
     """The held-out real corrected crops the gate also compares on: the ``val/`` split of the
     corrections export ``version`` was fine-tuned on (its training data names it), else
-    settings.OCR_GATE_REAL_LINES, e.g. the val/ folder of any corrections export (split by
-    document, so its documents never reach a training split). A ``train/`` split, whose crops a
-    candidate may have learnt, is refused; so is a version whose own split is gone with nothing
-    configured in its place (it would pass on synthetic lines alone)."""
+    settings.OCR_GATE_REAL_LINES, e.g. the val/ folder of any corrections export (split by a
+    hash of the document, so at the same val share its documents never reach a training split).
+    A ``train/`` split, whose crops a candidate may have learnt, is refused; so is a version whose
+    own split is gone with nothing configured in its place (it would pass on synthetic lines
+    alone)."""
     own = ((version.training_data or {}).get(GATE_REAL_LINES) if version else None) or ""
     for folder in (own, settings.OCR_GATE_REAL_LINES):
         if folder and (Path(folder) / "labels.tsv").is_file():

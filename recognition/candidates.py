@@ -29,8 +29,8 @@ class Candidate:
 
 def training_summary(corrections: Path | None, **extra: object) -> dict:
     """What a version learnt from: the corrections export (its manifest's counts) and, as the
-    real set its gate compares on, that export's ``val/`` split: the exporter splits by
-    document, so no document of it ever reached a ``train/`` split."""
+    real set its gate compares on, that export's ``val/`` split: the exporter splits by a hash of
+    the document, so none of its documents is in the ``train/`` split this version learnt."""
     summary: dict = {**extra}
     if corrections is None:
         return summary
