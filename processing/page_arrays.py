@@ -15,19 +15,11 @@ from typing import Protocol
 import numpy as np
 from PIL import Image
 
+from recognition.engine.preprocess import colour_page, gray_page
+
 
 class _Page(Protocol):
     image: Image.Image
-
-
-def colour_page(image: Image.Image) -> np.ndarray:
-    """The BGR array of a page image (what ``reading.read_pages`` cut its crops from)."""
-    return np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1])
-
-
-def gray_page(image: Image.Image) -> np.ndarray:
-    """The 8-bit gray array of a page image (PIL's luma, as the numeric re-reading had it)."""
-    return np.asarray(image.convert("L"))
 
 
 class PageArrays:

@@ -39,7 +39,7 @@ from .layout import table_frame
 from .locate import Encoder, Located, OcrLine, SpecView, locate_fields
 from .ocrlines import Box
 from .page_arrays import PageArrays
-from .seals import read_values_around_seals
+from .seals import read_values_around_seals, value_lines
 
 
 @dataclass(frozen=True)
@@ -148,28 +148,17 @@ def confirm_values(
     "Dommal Fooc" at 0.98, which the receipt's company field then accepted; the general model is
     unsure of that line, so the field now goes to review.
     """
-    where = [(p, i) for p, page in enumerate(pages) for i in range(len(page.lines))]
-    wanted = sorted(
-        {
-            n
-            for spec in specs
-            if not spec.numeric and (found := located.get(spec.key)) is not None
-            for n in found.source_lines
-            if pages[where[n][0]].lines[where[n][1]].provisional
-        }
-    )
+    wanted = value_lines(pages, located, specs, lambda _n, line: line.provisional)
     if not wanted:
         return 0
     arrays = arrays if arrays is not None else PageArrays(pages)
     crops = []
-    for n in wanted:
-        p, i = where[n]
+    for _n, p, i in wanted:
         try:
             crops.append(crop_box(arrays.bgr(p), pages[p].lines[i].box))
         except ImageError:
             crops.append(np.zeros((0, 0), np.uint8))
-    for n, decoded in zip(wanted, accurate.recognize(crops, keep_scores=keep_scores)):
-        p, i = where[n]
+    for (_n, p, i), decoded in zip(wanted, accurate.recognize(crops, keep_scores=keep_scores)):
         pages[p].lines[i] = _line(p, pages[p].lines[i].box, decoded)
     return len(wanted)
 

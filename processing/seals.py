@@ -11,7 +11,7 @@ whose form is printed in maroon, 35 % more time a page and changed no field (``b
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Protocol
 
@@ -39,6 +39,25 @@ class _Page(Protocol):
     lines: list[OcrLine]
 
 
+def value_lines(
+    pages: Sequence[_Page],
+    located: Mapping[str, Located | None],
+    specs: Sequence[_Spec],
+    keep: Callable[[int, OcrLine], bool],
+) -> list[tuple[int, int, int]]:
+    """(line number, page, index on the page) of each line a non-numeric field's value comes
+    from that ``keep(number, line)`` picks, in reading order."""
+    where = [(p, i) for p, page in enumerate(pages) for i in range(len(page.lines))]
+    numbers = {
+        n
+        for spec in specs
+        if not spec.numeric and (found := located.get(spec.key)) is not None
+        for n in found.source_lines
+        if keep(n, pages[where[n][0]].lines[where[n][1]])
+    }
+    return [(n, *where[n]) for n in sorted(numbers)]
+
+
 def read_values_around_seals(
     pages: Sequence[_Page],
     located: Mapping[str, Located | None],
@@ -52,35 +71,29 @@ def read_values_around_seals(
     """Read again, without red ink, the stamped lines non-numeric values come from that
     ``reader`` (the accurate model) read under SURE, in place; how many readings it kept.
     ``done`` holds the line numbers already tried (each is tried once per document)."""
-    where = [(p, i) for p, page in enumerate(pages) for i in range(len(page.lines))]
-    wanted = sorted(
-        {
-            n
-            for spec in specs
-            if not spec.numeric and (found := located.get(spec.key)) is not None
-            for n in found.source_lines
-            if n not in done
-            and not pages[where[n][0]].lines[where[n][1]].provisional
-            and pages[where[n][0]].lines[where[n][1]].confidence < SURE
-        }
+    wanted = value_lines(
+        pages,
+        located,
+        specs,
+        lambda n, line: n not in done and not line.provisional and line.confidence < SURE,
     )
-    done.update(wanted)
+    done.update(n for n, _, _ in wanted)
     arrays = arrays if arrays is not None else PageArrays(pages)
     stamped, crops = [], []
-    for n in wanted:
-        p, i = where[n]
+    for _n, p, i in wanted:
         try:
             crop = crop_box(arrays.bgr(p), pages[p].lines[i].box)
         except ImageError:
             continue
         if has_red_ink(crop):
-            stamped.append(n)
+            stamped.append((p, i))
             crops.append(without_red_ink(crop))
     if not stamped:
         return 0
     kept = 0
-    for n, decoded in zip(stamped, reader.recognize(crops, keep_scores=keep_scores), strict=True):
-        p, i = where[n]
+    for (p, i), decoded in zip(
+        stamped, reader.recognize(crops, keep_scores=keep_scores), strict=True
+    ):
         line = pages[p].lines[i]
         if decoded.confidence > line.confidence:
             pages[p].lines[i] = replace(

@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 from cv2.typing import MatLike
+from PIL import Image
 
 LINE_HEIGHT = 32
 WIDTH_STEP = 8
@@ -231,3 +232,13 @@ def pad_batch(lines: Sequence[LineArray], width: int | None = None) -> LineArray
     for i, line in enumerate(lines):
         batch[i, 0, :, : min(width, line.shape[1])] = line[:, :width]
     return batch
+
+
+def colour_page(image: Image.Image) -> np.ndarray:
+    """The BGR array of an image, as the readers take colour crops."""
+    return np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1])
+
+
+def gray_page(image: Image.Image) -> np.ndarray:
+    """The 8-bit gray array of an image (PIL's luma)."""
+    return np.asarray(image.convert("L"))

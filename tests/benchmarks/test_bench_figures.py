@@ -149,11 +149,10 @@ def test_a_page_photographed_at_12_megapixels_keeps_its_truth_boxes_on_the_text(
 def test_the_red_seal_benchmark_has_stamped_lines_to_measure():
     """bench/red_seals.py chooses on rendered bills: their seals must put red ink on lines, and
     reading around them must not lose a stamped line the plain reading got right."""
+    from bench.engines import ours_reader
     from bench.red_seals import rendered
-    from recognition.engine.readers import open_reader
-    from recognition.shipped import SHIPPED
 
-    reader = open_reader(ROOT / "recognition" / "weights" / SHIPPED["general"], threads=1)
+    reader = ours_reader("general", seals=False)
     counts = rendered(reader, bills=1)
     assert counts["red_lines"] >= 2 and counts["lines"] > counts["red_lines"]
     assert counts["red_unsure"] >= counts["red_as_is"]

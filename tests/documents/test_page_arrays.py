@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from processing.page_arrays import PageArrays, colour_page, gray_page
+from processing.page_arrays import PageArrays
 from processing.reading import PageResult
+from recognition.engine.preprocess import colour_page, gray_page
 
 
 def _pages(n: int) -> list[PageResult]:

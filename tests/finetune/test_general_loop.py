@@ -7,7 +7,6 @@ code paths, the shipped model, no mocks."""
 from __future__ import annotations
 
 import io
-import json
 from pathlib import Path
 
 import pytest
@@ -25,6 +24,7 @@ from recognition.models import ModelVersion
 from reviews import export
 from reviews.export import ExportParams, export_corrections
 from tests.finetune.clerking import recognised, review_document
+from tests.finetune.runs import short_finetune
 
 LOAN = "loan_application"
 HELDOUT_LINES = 40
@@ -58,24 +58,9 @@ def test_corrections_fine_tune_the_active_general_model_into_a_gated_candidate(
     assert (data / "val" / "labels.tsv").read_text().strip(), "one document validates"
 
     active = registry.active_version("general")
-    out = io.StringIO()
-    call_command(
-        "finetune_ppocr",
-        base="active",
-        corrections=str(data),
-        out_dir=str(tmp_path / "run"),
-        stage1_steps=2,
-        stage2_steps=0,
-        batch=4,
-        val_dir=str(tmp_path / "val"),
-        val_lines=4,
-        heldout_dir="none",
-        general_dir="none",
-        register=True,
-        stdout=out,
-        stderr=io.StringIO(),
+    report = short_finetune(
+        tmp_path, base="active", corrections=str(data), stage1_steps=2, val_lines=4, register=True
     )
-    report = json.loads(out.getvalue())  # stdout holds one JSON line, nothing else
     assert report["steps"] == 2 and Path(report["onnx"]).is_file()
 
     version = ModelVersion.objects.get(name=report["registered"]["version"])
@@ -106,16 +91,8 @@ def test_corrections_fine_tune_the_active_general_model_into_a_gated_candidate(
     assert gate_now.real_set == gate["real_set"] and gate_now.passed == gate["passed"]
 
     # Registration again from the finished run (as after a failed registration): the same version.
-    again = io.StringIO()
-    call_command(
-        "finetune_ppocr",
-        out_dir=str(tmp_path / "run"),
-        resume=True,
-        register=True,
-        stdout=again,
-        stderr=io.StringIO(),
-    )
-    assert json.loads(again.getvalue())["registered"]["version"] == version.name
+    again = short_finetune(tmp_path, resume=True, register=True, stage1_steps=2)
+    assert again["registered"]["version"] == version.name
 
 
 def test_the_gate_refuses_a_train_split_as_its_real_set(settings, tmp_path, db):

@@ -3,34 +3,16 @@ registration that fails after training says where the trained model is kept."""
 
 from __future__ import annotations
 
-import io
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 
 from recognition import registry
 from recognition.engine.ppocr.checkpoint import save_checkpoint
 from recognition.engine.ppocr.config import SMALL
 from tests.engine.test_ppocr_finetune import tiny_checkpoint
-
-
-def _run(tmp_path: Path, **options: object) -> None:
-    call_command(
-        "finetune_ppocr",
-        out_dir=str(tmp_path / "run"),
-        stage1_steps=1,
-        stage2_steps=0,
-        batch=4,
-        val_dir=str(tmp_path / "val"),
-        val_lines=3,
-        heldout_dir="none",
-        general_dir="none",
-        stdout=io.StringIO(),
-        stderr=io.StringIO(),
-        **options,
-    )
+from tests.finetune.runs import short_finetune
 
 
 def test_a_missing_active_checkpoint_is_refused_before_training(db, tmp_path):
@@ -38,15 +20,15 @@ def test_a_missing_active_checkpoint_is_refused_before_training(db, tmp_path):
     active.training_checkpoint = str(tmp_path / "gone.pt")
     active.save(update_fields=["training_checkpoint"])
     with pytest.raises(CommandError, match="missing"):
-        _run(tmp_path, base="active", register=True)
+        short_finetune(tmp_path, base="active", register=True)
     assert not (tmp_path / "run").exists()
 
 
 def test_a_resumed_run_of_another_architecture_is_not_registered(db, tmp_path):
     save_checkpoint(tmp_path / "tiny.pt", tiny_checkpoint())
-    _run(tmp_path, base=str(tmp_path / "tiny.pt"))
+    short_finetune(tmp_path, base=str(tmp_path / "tiny.pt"))
     with pytest.raises(CommandError, match="fine-tunes tiny"):
-        _run(tmp_path, resume=True, register=True)
+        short_finetune(tmp_path, resume=True, register=True)
 
 
 def test_a_failed_registration_names_the_files_it_keeps(db, settings, tmp_path):
@@ -57,7 +39,7 @@ def test_a_failed_registration_names_the_files_it_keeps(db, settings, tmp_path):
     (heldout / "labels.tsv").write_text("a line without its text\n", encoding="utf-8")
     settings.OCR_EVAL_DIR = tmp_path / "eval"
     with pytest.raises(CommandError, match="The trained model is kept") as refused:
-        _run(tmp_path, base=str(tmp_path / "base.pt"), register=True)
+        short_finetune(tmp_path, base=str(tmp_path / "base.pt"), register=True)
     kept = tmp_path / "run" / "best.onnx"
     assert str(kept) in str(refused.value) and kept.is_file()
     assert "--resume --register" in str(refused.value)

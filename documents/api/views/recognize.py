@@ -15,6 +15,7 @@ import numpy as np
 from django.conf import settings
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
+from PIL import Image
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -27,6 +28,7 @@ from documents.files import (
     validate,
 )
 from recognition.engine.ink import read_around_seal
+from recognition.engine.preprocess import colour_page
 
 from ..crops import page_reason, size_reason
 from ..errors import ImageIsAPage, MissingFile, ModelUnavailable
@@ -58,9 +60,9 @@ def line_limits() -> FileLimits:
     )
 
 
-def read_line_image(data: bytes) -> tuple[np.ndarray, np.ndarray]:
-    """The image as grayscale and as BGR (for the red seal check), or the IntakeError /
-    ImageIsAPage that says why not.
+def read_line_image(data: bytes) -> tuple[np.ndarray, Image.Image]:
+    """The image as grayscale, and as decoded (its colour is needed only for a red seal check),
+    or the IntakeError / ImageIsAPage that says why not.
 
     Its size is judged from the header first: an image over the pixel cap is refused (413
     ``image_too_large``) and one larger than a line is pointed to the documents endpoint, both
@@ -77,7 +79,7 @@ def read_line_image(data: bytes) -> tuple[np.ndarray, np.ndarray]:
     image = render_pages(data, content_type, limits)[0]
     gray = np.asarray(image.convert("L"))
     _refuse_page(page_reason(gray))
-    return gray, np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1])
+    return gray, image
 
 
 def _refuse_page(reason: str | None) -> None:
@@ -173,10 +175,12 @@ class RecognizeView(ApiView):
             fields = as_json.validated_data
             data = decode_base64(fields["image_base64"])
         kind = fields["model"]
-        gray, colour = read_line_image(data)
+        gray, image = read_line_image(data)
         predictor, version = _predictor(kind)
         # Read in gray as the page pipeline reads value boxes; again around a red seal if unsure.
-        decoded = read_around_seal(predictor, predictor.recognize_one(gray), lambda: colour)
+        decoded = read_around_seal(
+            predictor, predictor.recognize_one(gray), lambda: colour_page(image)
+        )
         result = {
             "success": bool(decoded.text),
             "text": decoded.text,
